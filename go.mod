@@ -2,4 +2,9 @@ module github.com/reefdb/reef
 
 go 1.26
 
-require golang.org/x/sys v0.28.0 // indirect
+require (
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+	github.com/spf13/cobra v1.8.1 // indirect
+	github.com/spf13/pflag v1.0.5 // indirect
+	golang.org/x/sys v0.28.0 // indirect
+)

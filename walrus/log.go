@@ -409,7 +409,7 @@ func (t *Topic) recoverActive(base uint64) (*segment, error) {
 	s.refs.Store(1)
 	res, err := scanSegment(f, base, t.opts.IndexIntervalBytes)
 	if err != nil {
-		if !errors.Is(err, ErrCorrupt) || t.opts.ReadOnly || !t.blankTail(f, 0) {
+		if !errors.Is(err, ErrCorrupt) || t.opts.ReadOnly || !blankTail(f, segmentHeaderSize) {
 			t.releaseSegment(s)
 			return nil, fmt.Errorf("walrus: recover segment %s: %w", path, err)
 		}
@@ -429,7 +429,7 @@ func (t *Topic) recoverActive(base uint64) (*segment, error) {
 	if res.stop != nil {
 		t.log.metrics.recoveryCuts.Add(1)
 		lost := "no"
-		if !t.blankTail(f, res.end) {
+		if !blankTail(f, res.end) {
 			lost = "yes"
 		}
 		t.log.opts.Logger.Warn("cut the active segment at its first invalid frame", "segment", path,
@@ -458,7 +458,7 @@ func (t *Topic) recoverActive(base uint64) (*segment, error) {
 }
 
 // blankTail reports whether the file holds only zeros from pos on.
-func (t *Topic) blankTail(f vfs.File, pos int64) bool {
+func blankTail(f vfs.File, pos int64) bool {
 	buf := make([]byte, 1<<16)
 	for {
 		n, err := f.ReadAt(buf, pos)
