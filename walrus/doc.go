@@ -24,7 +24,9 @@
 //     can lose the entries acknowledged since the last completed fdatasync
 //     (about SyncInterval of data, plus one fdatasync's duration).
 //   - None: as Interval without the syncer; a power loss can lose any
-//     unsynced entries (Close does not sync either).
+//     entry of the active segment (Close does not sync either). Sealing a
+//     segment still syncs it, once per SegmentSizeBytes, so that what
+//     survives stays a prefix.
 //
 // In every mode, what survives a crash is a prefix of the topic: recovery
 // keeps every valid frame up to the first one that does not verify and cuts

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -59,8 +60,11 @@ func Open(dir string, opts Options) (*Log, error) {
 		if err := fs.MkdirAll(tdir, 0o755); err != nil {
 			return nil, fmt.Errorf("walrus: create %s: %w", tdir, err)
 		}
-		if err := syncDir(fs, dir); err != nil {
-			return nil, fmt.Errorf("walrus: open %s: %w", dir, err)
+		// MkdirAll may have created dir itself: make both levels durable.
+		for _, d := range []string{filepath.Dir(filepath.Clean(dir)), dir} {
+			if err := syncDir(fs, d); err != nil {
+				return nil, fmt.Errorf("walrus: open %s: %w", dir, err)
+			}
 		}
 		lock, err := fs.Lock(joinPath(dir, lockFile))
 		if errors.Is(err, vfs.ErrLocked) {
@@ -554,8 +558,8 @@ func (t *Topic) enforceRetention(now time.Time) int {
 // counters are the Log's monotonic metrics.
 type counters struct {
 	appends, appendBytes, writes, syncs, syncNanos, rolls atomic.Uint64
-	readEntries, corruptions, recoveryCuts             atomic.Uint64
-	retentionDeleted                                    atomic.Uint64
+	readEntries, corruptions, recoveryCuts                atomic.Uint64
+	retentionDeleted                                      atomic.Uint64
 }
 
 // Metrics is a snapshot of a Log's counters and gauges.

@@ -24,7 +24,8 @@ const (
 	// SyncInterval plus one fdatasync. What survives is always a prefix of the
 	// topic: never a hole in the middle.
 	Interval
-	// None never calls fdatasync. Entries reach the OS page cache shortly
+	// None calls fdatasync only when a segment is sealed or created (once per
+	// SegmentSizeBytes, so that what survives is a prefix). Entries reach the OS page cache shortly
 	// after the acknowledgement; a process crash loses at most the entries
 	// still in Walrus's write buffer, a power loss may lose any number of
 	// them. What survives is a prefix, as in Interval.

@@ -344,15 +344,15 @@ func (t *Topic) roll() error {
 	if err := old.file.Truncate(end); err != nil {
 		return fmt.Errorf("seal segment %s: %w", old.path, err)
 	}
-	if t.opts.Durability != None {
-		if err := t.syncFile(old); err != nil {
-			return err
-		}
+	// Seal durably in every mode, None included: a newer segment must never
+	// outlive data of an older one, or a crash would leave a hole.
+	if err := t.syncFile(old); err != nil {
+		return err
 	}
 	old.mu.Lock()
 	idx := encodeIndex(old)
 	old.mu.Unlock()
-	if err := writeFileSync(t.opts.FS, indexPath(old.path), idx, t.opts.Durability != None); err != nil {
+	if err := writeFileSync(t.opts.FS, indexPath(old.path), idx, true); err != nil {
 		return fmt.Errorf("seal segment %s: %w", old.path, err)
 	}
 	seg, err := t.createSegment(next)
@@ -372,8 +372,8 @@ func (t *Topic) roll() error {
 	return nil
 }
 
-// createSegment creates, preallocates and (unless None) syncs a new segment
-// file and the directory entry naming it.
+// createSegment creates, preallocates and syncs a new segment file and the
+// directory entry naming it (in every mode: once per segment).
 func (t *Topic) createSegment(base uint64) (*segment, error) {
 	if err := t.log.cache.reserve(1); err != nil {
 		return nil, err
@@ -395,13 +395,11 @@ func (t *Topic) createSegment(base uint64) (*segment, error) {
 	if err := f.Preallocate(0, t.opts.SegmentSizeBytes); err != nil {
 		return fail(err)
 	}
-	if t.opts.Durability != None {
-		if err := f.Sync(); err != nil {
-			return fail(err)
-		}
-		if err := syncDir(t.opts.FS, t.dir); err != nil {
-			return fail(err)
-		}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := syncDir(t.opts.FS, t.dir); err != nil {
+		return fail(err)
 	}
 	s := &segment{base: base, path: path, next: base, end: segmentHeaderSize, corruptAt: -1, file: f}
 	s.refs.Store(1)
@@ -473,12 +471,15 @@ func (t *Topic) releaseSegment(s *segment) {
 // Bounds returns the first retained offset and the offset the next append
 // will get (visible to readers or not).
 func (t *Topic) Bounds() (first, next uint64) {
-	t.segMu.RLock()
-	first = t.segs[0].base
-	t.segMu.RUnlock()
 	t.mu.Lock()
 	next = t.next
 	t.mu.Unlock()
+	t.segMu.RLock()
+	first = next
+	if len(t.segs) > 0 { // empty once closed
+		first = t.segs[0].base
+	}
+	t.segMu.RUnlock()
 	return first, next
 }
 
@@ -524,6 +525,10 @@ func (t *Topic) readUpTo(from, limit uint64, maxEntries, maxBytes int) ([]Entry,
 	used := 0
 	for from < limit {
 		t.segMu.RLock()
+		if len(t.segs) == 0 {
+			t.segMu.RUnlock()
+			return out, ErrClosed
+		}
 		if from < t.segs[0].base {
 			first := t.segs[0].base
 			t.segMu.RUnlock()
