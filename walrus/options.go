@@ -111,7 +111,9 @@ type Options struct {
 	// it is also enforced whenever a segment is sealed.
 	RetentionInterval time.Duration
 	// ReadOnly opens the log without taking the directory lock, without
-	// recovery writes and without creating anything; used by verify.
+	// recovery writes and without creating anything, so it can read beside a
+	// process that has the log open. Reads and Wait pick up what that
+	// process appends (entries it wrote, synced or not).
 	ReadOnly bool
 	// Logger receives recovery and retention events; nil discards them.
 	Logger *slog.Logger

@@ -87,9 +87,8 @@ func (t *Topic) Append(value []byte) (uint64, error) {
 		return 0, err
 	}
 	off := t.next
-	now := t.nowLocked()
-	t.startFrameLocked(len(value)+entryOverhead, now)
-	t.addLocked(value, now)
+	t.startFrameLocked(len(value) + entryOverhead)
+	t.addLocked(value)
 	t.kickLocked()
 	t.log.metrics.appends.Add(1)
 	t.log.metrics.appendBytes.Add(uint64(len(value)))
@@ -123,10 +122,9 @@ func (t *Topic) AppendBatch(values [][]byte) (uint64, error) {
 		return 0, err
 	}
 	first := t.next
-	now := t.nowLocked()
-	t.startFrameLocked(need, now)
+	t.startFrameLocked(need)
 	for _, v := range values {
-		t.addLocked(v, now)
+		t.addLocked(v)
 	}
 	t.kickLocked()
 	t.log.metrics.appends.Add(uint64(len(values)))
@@ -170,11 +168,17 @@ func (t *Topic) nowLocked() int64 {
 	return now
 }
 
-// startFrameLocked makes sure an open frame can take need more bytes.
-func (t *Topic) startFrameLocked(need int, now int64) {
+// startFrameLocked makes sure an open frame can take need more bytes. The
+// clock is read once per frame: every entry of a frame carries the frame's
+// start time, which is at most one flush cycle before its append.
+func (t *Topic) startFrameLocked(need int) {
 	if t.open >= 0 && len(t.pending)-t.frames[t.open].start+need <= t.opts.FrameTargetBytes {
 		return
 	}
+	if t.pending == nil {
+		t.pending = make([]byte, 0, pendingInitialBytes)
+	}
+	now := t.nowLocked()
 	start := len(t.pending)
 	t.pending = append(t.pending, make([]byte, frameHeaderSize)...)
 	putFrameStart(t.pending[start:], t.next, now)
@@ -182,10 +186,14 @@ func (t *Topic) startFrameLocked(need int, now int64) {
 	t.open = len(t.frames) - 1
 }
 
+// pendingInitialBytes is the starting capacity of each of the two append
+// buffers, so that steady appends do not regrow them.
+const pendingInitialBytes = 1 << 20
+
 // addLocked encodes one entry into the open frame.
-func (t *Topic) addLocked(value []byte, now int64) {
+func (t *Topic) addLocked(value []byte) {
 	f := &t.frames[t.open]
-	t.pending = appendEntry(t.pending, f.baseTime, now, value)
+	t.pending = appendEntry(t.pending, f.baseTime, f.baseTime, value)
 	f.count++
 	t.next++
 }
@@ -513,6 +521,11 @@ func (t *Topic) readLimit() (uint64, error) {
 // past the end, and ErrOffsetOutOfRange below the first retained offset.
 // Reading never consumes anything.
 func (t *Topic) Read(from uint64, maxEntries, maxBytes int) ([]Entry, error) {
+	if t.opts.ReadOnly {
+		if err := t.refresh(); err != nil {
+			return nil, err
+		}
+	}
 	limit, err := t.readLimit()
 	if err != nil {
 		return nil, err
@@ -621,6 +634,9 @@ func (t *Topic) readSegment(s *segment, from, limit uint64, maxEntries, maxBytes
 // Wait blocks until the entry at offset is visible to readers, the context
 // ends, or the topic fails or closes.
 func (t *Topic) Wait(ctx context.Context, offset uint64) error {
+	if t.opts.ReadOnly {
+		return t.waitReadOnly(ctx, offset)
+	}
 	for {
 		t.mu.Lock()
 		if t.err != nil {

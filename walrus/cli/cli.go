@@ -104,7 +104,8 @@ func readCmd() *cobra.Command {
 		Short: "Print entries as \"<offset>\\t<value>\"; --follow keeps waiting for new ones",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := c.open()
+			// Read-only: no lock, so it runs beside a writer and follows it.
+			l, err := walrus.Open(c.dir, walrus.Options{ReadOnly: true})
 			if err != nil {
 				return err
 			}
