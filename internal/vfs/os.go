@@ -4,6 +4,7 @@ package vfs
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -114,7 +115,7 @@ func (osFS) Lock(name string) (io.Closer, error) {
 	err = control(f, func(fd int) error { return unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) })
 	if errors.Is(err, unix.EWOULDBLOCK) {
 		f.Close()
-		return nil, opError("lock", name, ErrLocked)
+		return nil, fmt.Errorf("%w: %s", ErrLocked, name)
 	}
 	if err != nil {
 		f.Close()
@@ -217,7 +218,7 @@ func (f *osFile) Stat() (os.FileInfo, error) {
 }
 
 // control runs fn on f's descriptor without Fd's side effect of switching
-// the file to blocking mode.
+// the file to blocking mode, and without racing with Close.
 func control(f *os.File, fn func(fd int) error) error {
 	rc, err := f.SyscallConn()
 	if err != nil {
@@ -225,7 +226,9 @@ func control(f *os.File, fn func(fd int) error) error {
 	}
 	var fnErr error
 	if err := rc.Control(func(fd uintptr) { fnErr = fn(int(fd)) }); err != nil {
-		return err
+		// Control fails only on a closed file, with an internal error
+		// that package os maps to os.ErrClosed for its own methods.
+		return os.ErrClosed
 	}
 	return fnErr
 }

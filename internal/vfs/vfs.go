@@ -70,6 +70,6 @@ type File interface {
 // ErrLocked is returned by FS.Lock when the lock is held elsewhere.
 var ErrLocked = errors.New("vfs: lock held by another process")
 
-// ErrInjected is the error MemFS returns for an injected fault, so tests can
+// ErrInjected is wrapped by every error an InjectingFS injects, so tests can
 // tell an injected failure from a real bug with errors.Is.
 var ErrInjected = errors.New("vfs: injected fault")

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// Machine holds the facts a figure needs next to it: a ratio from a 2-core
+// VM on ext4 says something different from one on a 64-core box on tmpfs.
+type Machine struct {
+	NumCPU     int
+	GOMAXPROCS int
+	CPUModel   string
+	RAMBytes   uint64
+	Kernel     string
+	GoVersion  string
+	OSArch     string
+	DataDir    string
+	DataFS     string
+}
+
+// readMachine gathers the facts; what cannot be read is left empty or zero.
+func readMachine(dataDir string) Machine {
+	m := Machine{
+		NumCPU:     runtime.NumCPU(),
+		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		GoVersion:  runtime.Version(),
+		OSArch:     runtime.GOOS + "/" + runtime.GOARCH,
+		DataDir:    dataDir,
+		DataFS:     fsType(dataDir),
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	m.CPUModel = procField("/proc/cpuinfo", "model name")
+	if v := procField("/proc/meminfo", "MemTotal"); v != "" {
+		// "24683752 kB"
+		if f := strings.Fields(v); len(f) > 0 {
+			if kb, err := strconv.ParseUint(f[0], 10, 64); err == nil {
+				m.RAMBytes = kb << 10
+			}
+		}
+	}
+	return m
+}
+
+// procField returns the value of the first "key: value" line of a /proc file.
+func procField(path, key string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// Write prints the facts as "# " comment lines.
+func (m Machine) Write(w io.Writer) {
+	fmt.Fprintf(w, "# machine: nproc %d (GOMAXPROCS %d), cpu %q, RAM %.1f GiB\n",
+		m.NumCPU, m.GOMAXPROCS, m.CPUModel, float64(m.RAMBytes)/(1<<30))
+	fmt.Fprintf(w, "# software: %s %s, kernel %s\n", m.GoVersion, m.OSArch, m.Kernel)
+	fmt.Fprintf(w, "# data: %s on %s\n", m.DataDir, m.DataFS)
+}
