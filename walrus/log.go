@@ -294,7 +294,20 @@ func (l *Log) openTopic(name string, create bool) (*Topic, error) {
 		if i == len(bases)-1 {
 			s, err = t.recoverActive(base)
 		} else {
-			s, err = t.openSealed(base, bases[i+1])
+			var unfinished bool
+			s, unfinished, err = t.openSealed(base, bases[i+1])
+			if err == nil && unfinished {
+				// A seal that never finished and lost data: the newer
+				// segments hold only entries that were never durable.
+				if err := t.cutAfter(bases[i+1:]); err != nil {
+					return fail(err)
+				}
+				if s, err = t.recoverActive(base); err != nil {
+					return fail(err)
+				}
+				t.segs = append(t.segs, s)
+				break
+			}
 		}
 		if err != nil {
 			return fail(err)
@@ -330,41 +343,50 @@ func (l *Log) openTopic(name string, create bool) (*Topic, error) {
 }
 
 // openSealed describes a sealed segment from its index file, or by a scan.
-// A segment that does not verify up to where its successor begins is marked
-// corrupt from that point: reads there fail with ErrCorrupt.
-func (t *Topic) openSealed(base, nextBase uint64) (*segment, error) {
+//
+// Without a valid index, the segment may be one whose background seal never
+// finished (the process died first). Its file then still has its
+// preallocated size. If its frames reach the next segment's base, the seal is
+// finished now; if they do not, the data that was lost was never promised
+// durable (the syncer and Sync acks wait for seals), and openSealed returns
+// unfinished = true so the caller cuts the log there. Any other mismatch is
+// corruption: reads of the damaged range fail with ErrCorrupt.
+func (t *Topic) openSealed(base, nextBase uint64) (s *segment, unfinished bool, err error) {
 	fs := t.opts.FS
 	path := joinPath(t.dir, segmentName(base))
-	s := &segment{base: base, path: path, corruptAt: -1, sealed: true, indexReady: true}
+	s = &segment{base: base, path: path, corruptAt: -1, sealed: true, indexReady: true}
 	s.refs.Store(1)
 	fi, err := fs.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("walrus: open segment %s: %w", path, err)
+		return nil, false, fmt.Errorf("walrus: open segment %s: %w", path, err)
 	}
 	res, err := readIndexFile(fs, indexPath(path), base, fi.Size())
 	if err != nil {
 		f, oerr := fs.Open(path)
 		if oerr != nil {
-			return nil, fmt.Errorf("walrus: open segment %s: %w", path, oerr)
+			return nil, false, fmt.Errorf("walrus: open segment %s: %w", path, oerr)
 		}
 		res, err = scanSegment(f, base, t.opts.IndexIntervalBytes)
 		f.Close()
 		if err != nil && !errors.Is(err, ErrCorrupt) {
-			return nil, fmt.Errorf("walrus: scan segment %s: %w", path, err)
+			return nil, false, fmt.Errorf("walrus: scan segment %s: %w", path, err)
 		}
-		if err != nil || res.stop != nil || res.end != res.size || res.next != nextBase {
+		complete := err == nil && res.stop == nil && res.next == nextBase
+		untruncated := err == nil && res.size > res.end
+		switch {
+		case !complete && untruncated && !t.opts.ReadOnly:
+			t.log.opts.Logger.Warn("segment seal never finished and data is missing; cutting the log there",
+				"segment", path, "next_offset", res.next, "next_segment", nextBase)
+			t.log.metrics.recoveryCuts.Add(1)
+			return nil, true, nil
+		case !complete:
 			t.log.metrics.corruptions.Add(1)
 			t.log.opts.Logger.Error("sealed segment does not verify; reads past the damage fail", "segment", path, "at", res.end, "err", errors.Join(err, res.stop))
 			s.corruptAt = max(res.end, segmentHeaderSize)
 			res.next = nextBase
-		} else if !t.opts.ReadOnly {
-			s.index = res.index
-			s.mu.Lock()
-			s.next, s.end = res.next, res.end
-			idx := encodeIndex(s)
-			s.mu.Unlock()
-			if err := writeFileSync(fs, indexPath(path), idx, true); err != nil {
-				t.log.opts.Logger.Warn("rewrite index", "segment", path, "err", err)
+		case !t.opts.ReadOnly:
+			if err := t.finishSeal(s, res); err != nil {
+				return nil, false, err
 			}
 		}
 	}
@@ -374,7 +396,48 @@ func (t *Topic) openSealed(base, nextBase uint64) (*segment, error) {
 		res.next = nextBase
 	}
 	s.index, s.next, s.end, s.lastTime, s.lastIndex = res.index, res.next, res.end, res.lastTime, res.lastIdx
-	return s, nil
+	return s, false, nil
+}
+
+// finishSeal truncates a scanned sealed segment to its data and rewrites its
+// index, durably.
+func (t *Topic) finishSeal(s *segment, res scanResult) error {
+	fs := t.opts.FS
+	if res.size != res.end {
+		f, err := fs.OpenReadWrite(s.path)
+		if err != nil {
+			return fmt.Errorf("walrus: seal segment %s: %w", s.path, err)
+		}
+		err = f.Truncate(res.end)
+		if err == nil {
+			err = f.Sync()
+		}
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("walrus: seal segment %s: %w", s.path, err)
+		}
+	}
+	s.index, s.next, s.end, s.lastTime = res.index, res.next, res.end, res.lastTime
+	if err := writeFileSync(fs, indexPath(s.path), encodeIndex(s), true); err != nil {
+		return fmt.Errorf("walrus: seal segment %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// cutAfter deletes the segments with these bases (and their indexes),
+// durably.
+func (t *Topic) cutAfter(bases []uint64) error {
+	fs := t.opts.FS
+	for _, b := range bases {
+		p := joinPath(t.dir, segmentName(b))
+		if err := fs.Remove(indexPath(p)); err != nil && !isNotExist(err) {
+			return fmt.Errorf("walrus: cut segment %s: %w", p, err)
+		}
+		if err := fs.Remove(p); err != nil {
+			return fmt.Errorf("walrus: cut segment %s: %w", p, err)
+		}
+	}
+	return syncDir(fs, t.dir)
 }
 
 func readIndexFile(fs vfs.FS, path string, base uint64, size int64) (scanResult, error) {

@@ -101,6 +101,9 @@ type segment struct {
 	lastIndex  int64        // position of the last index entry
 	corruptAt  int64        // ≥ 0: data stops verifying here (sealed segments only)
 	sealed     bool
+	// sealDone is closed when a background seal (truncate, fdatasync, index)
+	// finished; nil for segments that were never active in this process.
+	sealDone chan struct{}
 
 	// refs counts users: the topic's list holds one, every reader one. The
 	// segment's files are closed (and deleted, if doomed) when it drops to 0.

@@ -61,8 +61,9 @@ type Topic struct {
 
 	cursors *cursorStore
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	stop    chan struct{}
+	wg      sync.WaitGroup // flusher and syncer
+	sealers sync.WaitGroup // background seals
 }
 
 type pendingFrame struct {
@@ -302,6 +303,7 @@ func (t *Topic) writeFrames(buf []byte, frames []pendingFrame) error {
 		ends[i] = end
 		sealFrame(buf[f.start:end], f.count)
 	}
+	var rolled []*segment // segments this batch wrote to before a roll
 	for i := 0; i < len(frames); {
 		seg := t.active
 		_, pos := seg.extent()
@@ -311,6 +313,9 @@ func (t *Topic) writeFrames(buf []byte, frames []pendingFrame) error {
 			j++
 		}
 		if j == i {
+			if i > 0 { // frames of this batch went into seg before the roll
+				rolled = append(rolled, seg)
+			}
 			if err := t.roll(); err != nil {
 				return err
 			}
@@ -330,6 +335,13 @@ func (t *Topic) writeFrames(buf []byte, frames []pendingFrame) error {
 		i = j
 	}
 	if t.opts.Durability == Sync {
+		// The sealer syncs rolled segments too, but an ack must not wait
+		// for a whole seal: sync this batch's part of them here.
+		for _, s := range rolled {
+			if err := t.syncFile(s); err != nil {
+				return err
+			}
+		}
 		return t.syncFile(t.active)
 	}
 	return nil
@@ -345,39 +357,79 @@ func (t *Topic) syncFile(s *segment) error {
 	return nil
 }
 
-// roll seals the active segment and starts the next. flushMu is held.
+// roll starts the next segment and hands the active one to a background
+// sealer, so appends keep flowing while the old segment is synced. flushMu
+// is held.
 func (t *Topic) roll() error {
 	old := t.active
-	next, end := old.extent()
-	if err := old.file.Truncate(end); err != nil {
-		return fmt.Errorf("seal segment %s: %w", old.path, err)
-	}
-	// Seal durably in every mode, None included: a newer segment must never
-	// outlive data of an older one, or a crash would leave a hole.
-	if err := t.syncFile(old); err != nil {
-		return err
-	}
-	old.mu.Lock()
-	idx := encodeIndex(old)
-	old.mu.Unlock()
-	if err := writeFileSync(t.opts.FS, indexPath(old.path), idx, true); err != nil {
-		return fmt.Errorf("seal segment %s: %w", old.path, err)
-	}
+	next, _ := old.extent()
 	seg, err := t.createSegment(next)
+	if errors.Is(err, ErrTooManyOpenFiles) {
+		// Segments being sealed hold their handles; once sealed they can
+		// be closed to make room.
+		t.waitSeals()
+		seg, err = t.createSegment(next)
+	}
 	if err != nil {
 		return err
+	}
+	old.acquire() // held by the sealer
+	t.segMu.Lock()
+	old.sealDone = make(chan struct{}) // read under segMu by waitSeals
+	t.segs = append(t.segs, seg)
+	t.segMu.Unlock()
+	t.active = seg
+	t.log.metrics.rolls.Add(1)
+	t.sealers.Add(1)
+	go t.seal(old)
+	return nil
+}
+
+// waitSeals waits for this topic's background seals.
+func (t *Topic) waitSeals() {
+	t.segMu.RLock()
+	var sealing []chan struct{}
+	for _, o := range t.segs {
+		if o.sealDone != nil {
+			sealing = append(sealing, o.sealDone)
+		}
+	}
+	t.segMu.RUnlock()
+	for _, done := range sealing {
+		<-done
+	}
+}
+
+// seal truncates a segment to its data, fdatasyncs it and writes its index.
+// It runs in every durability mode. Until it is done, the Interval syncer does
+// not move the durable watermark past the segment, and recovery treats the
+// segment as unfinished (see openSealed).
+func (t *Topic) seal(old *segment) {
+	defer t.sealers.Done()
+	defer t.releaseSegment(old)
+	defer close(old.sealDone)
+	_, end := old.extent()
+	err := old.file.Truncate(end)
+	if err == nil {
+		err = t.syncFile(old)
+	}
+	if err == nil {
+		old.mu.Lock()
+		idx := encodeIndex(old)
+		old.mu.Unlock()
+		err = writeFileSync(t.opts.FS, indexPath(old.path), idx, true)
+	}
+	if err != nil {
+		t.mu.Lock()
+		t.failLocked(fmt.Errorf("seal segment %s: %w", old.path, err))
+		t.mu.Unlock()
+		return
 	}
 	old.mu.Lock()
 	old.sealed, old.indexReady = true, true
 	old.mu.Unlock()
 	t.log.cache.sealedSegment(old)
-	t.segMu.Lock()
-	t.segs = append(t.segs, seg)
-	t.segMu.Unlock()
-	t.active = seg
-	t.log.metrics.rolls.Add(1)
 	t.log.kickRetention()
-	return nil
 }
 
 // createSegment creates, preallocates and syncs a new segment file and the
@@ -444,6 +496,15 @@ func (t *Topic) syncOnce() error {
 	if err != nil || w == s {
 		return err
 	}
+	// Entries of older segments are durable only once their seal is done.
+	// (This may also wait for seals begun after w was read; harmless.)
+	t.waitSeals()
+	t.mu.Lock()
+	err = t.err // a seal that failed made the topic fail
+	t.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	if err := t.syncFile(seg); err != nil {
 		t.mu.Lock()
 		t.failLocked(err)
@@ -451,11 +512,12 @@ func (t *Topic) syncOnce() error {
 		return err
 	}
 	t.mu.Lock()
-	if w > t.synced {
+	if w > t.synced && t.err == nil {
 		t.synced = w
 	}
+	err = t.err
 	t.mu.Unlock()
-	return nil
+	return err
 }
 
 // releaseSegment drops a reference; the last one closes the segment's file
@@ -696,6 +758,7 @@ func (t *Topic) close() error {
 	t.mu.Unlock()
 	close(t.stop)
 	t.wg.Wait()
+	t.sealers.Wait()
 
 	var err error
 	t.mu.Lock()

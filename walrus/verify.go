@@ -105,6 +105,14 @@ func verifyTopic(opts Options, dir, name string) TopicReport {
 		if active {
 			continue
 		}
+		idx, err := readIndexFile(fs, indexPath(path), base, res.size)
+		if isNotExist(err) && res.size > res.end {
+			// Still preallocated, no index: a seal in progress, or one a
+			// crash interrupted. Open finishes it, or cuts the log here if
+			// its data does not reach the next segment.
+			tr.Notes = append(tr.Notes, fmt.Sprintf("segment %s: seal unfinished (data ends at offset %d, next segment at %d); the next open completes it", path, res.next, bases[i+1]))
+			continue
+		}
 		switch {
 		case res.stop != nil:
 			problem("sealed segment %s: %w", path, res.stop)
@@ -113,7 +121,6 @@ func verifyTopic(opts Options, dir, name string) TopicReport {
 		case res.next != bases[i+1]:
 			problem("%w: sealed segment %s ends at offset %d but the next segment starts at %d", ErrCorrupt, path, res.next, bases[i+1])
 		}
-		idx, err := readIndexFile(fs, indexPath(path), base, res.size)
 		if isNotExist(err) {
 			tr.Notes = append(tr.Notes, fmt.Sprintf("segment %s: no index file; the next open rebuilds it", path))
 			continue
