@@ -64,7 +64,7 @@ const (
 	DefaultSegmentSizeBytes   = 64 << 20
 	DefaultMaxEntryBytes      = 8 << 20
 	DefaultMaxBatchBytes      = 16 << 20
-	DefaultMaxPendingBytes    = 32 << 20
+	DefaultMaxPendingBytes    = 4 << 20
 	DefaultFrameTargetBytes   = 64 << 10
 	DefaultIndexIntervalBytes = 4 << 10
 	DefaultMaxOpenFiles       = 1024
@@ -90,7 +90,8 @@ type Options struct {
 	// batch is written as one frame, so it is atomic across a crash.
 	MaxBatchBytes int
 	// MaxPendingBytes bounds the appended bytes not yet written to the file
-	// (default 32 MiB). Appenders wait while it is full.
+	// (default 4 MiB). Appenders wait while it is full. Each topic holds two
+	// buffers of this size (one filling, one being written).
 	MaxPendingBytes int
 	// FrameTargetBytes is the size at which the frame being filled by
 	// concurrent appends is closed and a new one begun (default 64 KiB).

@@ -177,7 +177,9 @@ func (t *Topic) startFrameLocked(need int) {
 		return
 	}
 	if t.pending == nil {
-		t.pending = make([]byte, 0, pendingInitialBytes)
+		// Allocated once at full size: growing a large buffer copies it and
+		// feeds the GC, which costs more than the memory it would save.
+		t.pending = make([]byte, 0, t.opts.MaxPendingBytes+frameHeaderSize)
 	}
 	now := t.nowLocked()
 	start := len(t.pending)
@@ -186,10 +188,6 @@ func (t *Topic) startFrameLocked(need int) {
 	t.frames = append(t.frames, pendingFrame{start: start, baseTime: now})
 	t.open = len(t.frames) - 1
 }
-
-// pendingInitialBytes is the starting capacity of each of the two append
-// buffers, so that steady appends do not regrow them.
-const pendingInitialBytes = 1 << 20
 
 // addLocked encodes one entry into the open frame.
 func (t *Topic) addLocked(value []byte) {
@@ -734,6 +732,14 @@ func (t *Topic) Poll(ctx context.Context, from uint64, maxEntries, maxBytes int)
 		return nil, err
 	}
 	return t.Read(from, maxEntries, maxBytes)
+}
+
+// Flush returns once every entry appended before the call has been written
+// to the file (the OS page cache), without fdatasync. In Sync mode that is
+// already true when Append returns.
+func (t *Topic) Flush() error {
+	_, err := t.readLimit()
+	return err
 }
 
 // Sync makes every entry appended so far durable, whatever the mode.
