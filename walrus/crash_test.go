@@ -88,6 +88,7 @@ func (c crashRun) run(t *testing.T) error {
 	opts := Options{
 		FS: fs, Durability: c.durability, SyncInterval: 200 * time.Microsecond,
 		SegmentSizeBytes: 16 << 10, IndexIntervalBytes: 512, FrameTargetBytes: 1 << 10,
+		MaxPendingBytes: 2048 + rng.IntN(32<<10),
 	}
 	const dir = "/db"
 	l, err := Open(dir, opts)

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/reefdb/reef/internal/vfs"
 )
@@ -19,13 +20,32 @@ type fileCache struct {
 	fs     vfs.FS
 	budget int
 
-	mu     sync.Mutex
-	open   int        // handles held, fixed and cached
-	sealed *list.List // of *segment with an open handle, most recent first
+	mu      sync.Mutex
+	cond    sync.Cond  // signalled when a handle may have become closable
+	open    int        // handles held, fixed and cached
+	waiters int        // goroutines waiting in reserveLocked
+	sealed  *list.List // of *segment with an open handle, most recent first
 }
 
+// openFileWaitMax bounds how long an operation waits for the open-file
+// budget (held by readers and background seals for moments) before failing
+// with ErrTooManyOpenFiles.
+const openFileWaitMax = 2 * time.Second
+
 func newFileCache(fs vfs.FS, budget int) *fileCache {
-	return &fileCache{fs: fs, budget: budget, sealed: list.New()}
+	c := &fileCache{fs: fs, budget: budget, sealed: list.New()}
+	c.cond.L = &c.mu
+	return c
+}
+
+// released wakes waiters after a handle was released or a segment reference
+// dropped (which may make its handle closable).
+func (c *fileCache) released() {
+	c.mu.Lock()
+	if c.waiters > 0 {
+		c.cond.Broadcast()
+	}
+	c.mu.Unlock()
 }
 
 // reserve takes n handles from the budget, closing idle sealed handles if
@@ -37,10 +57,21 @@ func (c *fileCache) reserve(n int) error {
 }
 
 func (c *fileCache) reserveLocked(n int) error {
+	var deadline time.Time
 	for c.open+n > c.budget {
-		if !c.evictLocked() {
+		if c.evictLocked() {
+			continue
+		}
+		if deadline.IsZero() {
+			deadline = time.Now().Add(openFileWaitMax)
+		} else if time.Now().After(deadline) {
 			return fmt.Errorf("%w: %d handles of %d in use", ErrTooManyOpenFiles, c.open, c.budget)
 		}
+		c.waiters++
+		wake := time.AfterFunc(20*time.Millisecond, c.cond.Broadcast) // re-check the deadline
+		c.cond.Wait()
+		wake.Stop()
+		c.waiters--
 	}
 	c.open += n
 	return nil
@@ -49,6 +80,9 @@ func (c *fileCache) reserveLocked(n int) error {
 func (c *fileCache) release(n int) {
 	c.mu.Lock()
 	c.open -= n
+	if c.waiters > 0 {
+		c.cond.Broadcast()
+	}
 	c.mu.Unlock()
 }
 

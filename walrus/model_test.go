@@ -52,6 +52,7 @@ func runModel(seed uint64, steps int) error {
 		IndexIntervalBytes: 64 + rng.IntN(2048),
 		FrameTargetBytes:   64 + rng.IntN(4096),
 		MaxOpenFiles:       8 + rng.IntN(8),
+		MaxPendingBytes:    1024 + rng.IntN(64<<10),
 	}
 	l, err := Open("/m", opts)
 	if err != nil {

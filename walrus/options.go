@@ -91,7 +91,7 @@ type Options struct {
 	MaxBatchBytes int
 	// MaxPendingBytes bounds the appended bytes not yet written to the file
 	// (default 4 MiB). Appenders wait while it is full. Each topic holds two
-	// buffers of this size (one filling, one being written).
+	// buffers (one filling, one being written) that grow up to this size.
 	MaxPendingBytes int
 	// FrameTargetBytes is the size at which the frame being filled by
 	// concurrent appends is closed and a new one begun (default 64 KiB).
@@ -100,7 +100,9 @@ type Options struct {
 	IndexIntervalBytes int
 	// MaxOpenFiles bounds the file handles the Log keeps (default 1024). Each
 	// topic holds its active segment and its cursor file open; sealed
-	// segments are opened on demand and closed least-recently-used.
+	// segments are opened on demand and closed least-recently-used. An
+	// operation that needs a handle while all are busy waits up to 2s for
+	// one, then fails with ErrTooManyOpenFiles.
 	MaxOpenFiles int
 	// RetentionBytes deletes a topic's oldest sealed segments while the topic
 	// is larger than this (0 = keep everything).

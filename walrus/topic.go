@@ -176,11 +176,7 @@ func (t *Topic) startFrameLocked(need int) {
 	if t.open >= 0 && len(t.pending)-t.frames[t.open].start+need <= t.opts.FrameTargetBytes {
 		return
 	}
-	if t.pending == nil {
-		// Allocated once at full size: growing a large buffer copies it and
-		// feeds the GC, which costs more than the memory it would save.
-		t.pending = make([]byte, 0, t.opts.MaxPendingBytes+frameHeaderSize)
-	}
+	t.growLocked(need + frameHeaderSize)
 	now := t.nowLocked()
 	start := len(t.pending)
 	t.pending = append(t.pending, make([]byte, frameHeaderSize)...)
@@ -189,9 +185,28 @@ func (t *Topic) startFrameLocked(need int) {
 	t.open = len(t.frames) - 1
 }
 
+// growLocked makes room for need more bytes in the pending buffer. Buffers
+// grow by doubling from pendingMinBytes and never shrink, so a busy topic
+// reaches its steady size after a few copies and then appends without
+// reallocating (regrowing a large buffer at every flush would copy it and feed
+// the GC); an idle topic keeps small buffers.
+func (t *Topic) growLocked(need int) {
+	if len(t.pending)+need <= cap(t.pending) {
+		return
+	}
+	c := max(2*cap(t.pending), pendingMinBytes, len(t.pending)+need)
+	c = min(c, max(t.opts.MaxPendingBytes+frameHeaderSize, len(t.pending)+need))
+	b := make([]byte, len(t.pending), c)
+	copy(b, t.pending)
+	t.pending = b
+}
+
+const pendingMinBytes = 64 << 10
+
 // addLocked encodes one entry into the open frame.
 func (t *Topic) addLocked(value []byte) {
 	f := &t.frames[t.open]
+	t.growLocked(len(value) + entryOverhead)
 	t.pending = appendEntry(t.pending, f.baseTime, f.baseTime, value)
 	f.count++
 	t.next++
@@ -522,6 +537,7 @@ func (t *Topic) syncOnce() error {
 // and, if retention doomed it, deletes its files.
 func (t *Topic) releaseSegment(s *segment) {
 	if s.refs.Add(-1) != 0 {
+		t.log.cache.released()
 		return
 	}
 	t.log.cache.close(s)
