@@ -44,6 +44,7 @@ type Topic struct {
 	err            error  // sticky: a failed write or sync stops the topic
 	closing        bool
 	flusherWaiting bool
+	flushing       bool // a flush cycle is running (flusher or a leading appender)
 	spaceWaiters   int
 	doneWaiters    int
 	workCond       sync.Cond // flusher waits for pending data
@@ -90,7 +91,7 @@ func (t *Topic) Append(value []byte) (uint64, error) {
 	off := t.next
 	t.startFrameLocked(len(value) + entryOverhead)
 	t.addLocked(value)
-	t.kickLocked()
+	t.dispatchLocked()
 	t.log.metrics.appends.Add(1)
 	t.log.metrics.appendBytes.Add(uint64(len(value)))
 	if t.opts.Durability == Sync {
@@ -127,7 +128,7 @@ func (t *Topic) AppendBatch(values [][]byte) (uint64, error) {
 	for _, v := range values {
 		t.addLocked(v)
 	}
-	t.kickLocked()
+	t.dispatchLocked()
 	t.log.metrics.appends.Add(uint64(len(values)))
 	t.log.metrics.appendBytes.Add(uint64(size))
 	if t.opts.Durability == Sync {
@@ -265,43 +266,68 @@ func (t *Topic) visibleLocked() uint64 {
 	return t.written
 }
 
-// flushLoop is the topic's single writer.
+// flushLoop is the topic's background writer. In Sync mode an appender that
+// finds no flush in progress does the flush itself (see dispatchLocked), so a
+// lone producer pays no goroutine hand-offs; flushLoop then writes what
+// followers appended meanwhile.
 func (t *Topic) flushLoop() {
 	defer t.wg.Done()
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	for {
-		t.mu.Lock()
-		for len(t.pending) == 0 && !t.closing && t.err == nil {
+		for t.err == nil && (t.flushing || (len(t.pending) == 0 && !t.closing)) {
 			t.flusherWaiting = true
 			t.workCond.Wait()
 		}
 		t.flusherWaiting = false
 		if t.err != nil || len(t.pending) == 0 {
-			t.mu.Unlock()
 			return
 		}
-		buf, frames, end := t.pending, t.frames, t.next
-		t.pending, t.frames, t.open = t.spare[:0], t.spareFrames[:0], -1
-		if t.spaceWaiters > 0 {
-			t.spaceCond.Broadcast()
-		}
-		t.mu.Unlock()
-
-		t.flushMu.Lock()
-		err := t.writeFrames(buf, frames)
-		t.mu.Lock()
-		t.spare, t.spareFrames = buf[:0], frames[:0]
-		if err != nil {
-			t.failLocked(err)
-		} else {
-			t.written = end
-			if t.opts.Durability == Sync {
-				t.synced = end
-			}
-			t.advanceLocked()
-		}
-		t.mu.Unlock()
-		t.flushMu.Unlock()
+		t.flushLocked()
 	}
+}
+
+// dispatchLocked gets newly appended entries written: by the caller itself
+// in Sync mode when the topic is idle, otherwise by waking the flusher.
+func (t *Topic) dispatchLocked() {
+	if t.opts.Durability == Sync && !t.flushing && t.flusherWaiting {
+		t.flushLocked()
+		if len(t.pending) > 0 || t.closing {
+			t.kickLocked() // followers appended while we wrote
+		}
+		return
+	}
+	t.kickLocked()
+}
+
+// flushLocked runs one flush cycle: it takes the pending buffer, writes it
+// (fdatasync too in Sync mode) and moves the watermarks. t.mu is held on entry
+// and on return but released during the I/O; only one cycle runs at a time
+// (t.flushing).
+func (t *Topic) flushLocked() {
+	t.flushing = true
+	buf, frames, end := t.pending, t.frames, t.next
+	t.pending, t.frames, t.open = t.spare[:0], t.spareFrames[:0], -1
+	if t.spaceWaiters > 0 {
+		t.spaceCond.Broadcast()
+	}
+	t.mu.Unlock()
+
+	t.flushMu.Lock()
+	err := t.writeFrames(buf, frames)
+	t.mu.Lock()
+	t.spare, t.spareFrames = buf[:0], frames[:0]
+	if err != nil {
+		t.failLocked(err)
+	} else {
+		t.written = end
+		if t.opts.Durability == Sync {
+			t.synced = end
+		}
+		t.advanceLocked()
+	}
+	t.flushing = false
+	t.flushMu.Unlock()
 }
 
 // writeFrames seals the frames in buf and writes them, rolling segments as
