@@ -284,6 +284,7 @@ func (l *Log) openTopic(name string, create bool) (*Topic, error) {
 	sort.Slice(bases, func(i, j int) bool { return bases[i] < bases[j] })
 	fail := func(err error) (*Topic, error) {
 		for _, s := range t.segs {
+			t.closeDirect(s)
 			t.releaseSegment(s)
 		}
 		return nil, err
@@ -520,6 +521,12 @@ func (t *Topic) recoverActive(base uint64) (*segment, error) {
 	if err := fs.Remove(indexPath(path)); err != nil && !isNotExist(err) {
 		t.releaseSegment(s)
 		return nil, fmt.Errorf("walrus: recover segment %s: %w", path, err)
+	}
+	if t.opts.DirectIO {
+		if err := t.openDirect(s, res.end); err != nil {
+			t.releaseSegment(s)
+			return nil, fmt.Errorf("walrus: recover segment %s: %w", path, err)
+		}
 	}
 	return s, nil
 }

@@ -49,10 +49,14 @@ func checkEntries(t *testing.T, es []Entry, from uint64, n int) {
 }
 
 func TestAppendReadModes(t *testing.T) {
-	for _, d := range []Durability{Sync, Interval, None} {
-		t.Run(d.String(), func(t *testing.T) {
+	for _, c := range []struct {
+		d      Durability
+		direct bool
+	}{{Sync, false}, {Interval, false}, {None, false}, {Sync, true}, {None, true}} {
+		d := c.d
+		t.Run(fmt.Sprintf("%s/direct=%v", d, c.direct), func(t *testing.T) {
 			dir := t.TempDir()
-			o := Options{Durability: d, SegmentSizeBytes: 4096, SyncInterval: time.Millisecond}
+			o := Options{Durability: d, SegmentSizeBytes: 4096, SyncInterval: time.Millisecond, DirectIO: c.direct}
 			l := openT(t, dir, o)
 			tp := mustTopic(t, l, "t")
 			for i := 0; i < 500; i++ {

@@ -51,8 +51,9 @@ func runModel(seed uint64, steps int) error {
 		SegmentSizeBytes:   int64(4096 + rng.IntN(16<<10)),
 		IndexIntervalBytes: 64 + rng.IntN(2048),
 		FrameTargetBytes:   64 + rng.IntN(4096),
-		MaxOpenFiles:       8 + rng.IntN(8),
+		MaxOpenFiles:       12 + rng.IntN(8), // 3 topics × up to 3 fixed handles, plus reads and seals
 		MaxPendingBytes:    1024 + rng.IntN(64<<10),
+		DirectIO:           rng.IntN(2) == 0,
 	}
 	l, err := Open("/m", opts)
 	if err != nil {

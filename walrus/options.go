@@ -113,6 +113,14 @@ type Options struct {
 	// RetentionInterval is how often retention is enforced (default 1 min);
 	// it is also enforced whenever a segment is sealed.
 	RetentionInterval time.Duration
+	// DirectIO writes segments with O_DIRECT, in whole 4 KiB blocks (the
+	// partial last block is rewritten by the next write), bypassing the page
+	// cache. Off by default: see docs/benchmarks.md for when it pays. Reads
+	// stay buffered. The FS must implement vfs.DirectOpener. Rewriting the
+	// partial block relies on the device writing a 4 KiB block atomically
+	// (as PostgreSQL's WAL and RocksDB's direct mode do); each topic holds
+	// one more file handle.
+	DirectIO bool
 	// ReadOnly opens the log without taking the directory lock, without
 	// recovery writes and without creating anything, so it can read beside a
 	// process that has the log open. Reads and Wait pick up what that

@@ -110,9 +110,15 @@ type segment struct {
 	refs   atomic.Int32
 	doomed atomic.Bool
 
-	fileMu sync.Mutex
-	file   vfs.File // open handle, nil when closed (sealed segments)
-	lru    *lruNode // position in the Log's open-file list, nil if none
+	file vfs.File // open handle, nil when closed (sealed segments)
+	lru  *lruNode // position in the Log's open-file list, nil if none
+
+	// With Options.DirectIO the active segment is also open for direct I/O:
+	// the flusher writes whole aligned blocks through direct, and tail holds
+	// the bytes of the partial last block, rewritten with the next write.
+	// Both are owned by the flusher.
+	direct vfs.File
+	tail   []byte
 }
 
 func (s *segment) acquire() { s.refs.Add(1) }

@@ -39,6 +39,7 @@ type Topic struct {
 	open           int // index in frames of the frame being filled, -1 if none
 	spare          []byte
 	spareFrames    []pendingFrame
+	directBuf      []byte // aligned scratch for direct writes (flushMu)
 	written        uint64 // offsets below are in the file (page cache)
 	synced         uint64 // offsets below are fdatasync'ed
 	err            error  // sticky: a failed write or sync stops the topic
@@ -361,7 +362,7 @@ func (t *Topic) writeFrames(buf []byte, frames []pendingFrame) error {
 			continue
 		}
 		chunk := buf[frames[i].start:ends[j-1]]
-		if _, err := seg.file.WriteAt(chunk, pos); err != nil {
+		if err := t.writeSegment(seg, chunk, pos); err != nil {
 			return fmt.Errorf("write segment %s: %w", seg.path, err)
 		}
 		t.log.metrics.writes.Add(1)
@@ -384,6 +385,67 @@ func (t *Topic) writeFrames(buf []byte, frames []pendingFrame) error {
 		return t.syncFile(t.active)
 	}
 	return nil
+}
+
+// writeSegment writes chunk at pos of seg: a plain WriteAt, or with direct
+// I/O the aligned blocks covering [pos, pos+len(chunk)), starting with the
+// partial block already on disk. flushMu is held.
+func (t *Topic) writeSegment(seg *segment, chunk []byte, pos int64) error {
+	if seg.direct == nil {
+		_, err := seg.file.WriteAt(chunk, pos)
+		return err
+	}
+	const align = vfs.DirectAlignment
+	blockStart := pos &^ (align - 1)
+	head := int(pos - blockStart)
+	if head != len(seg.tail) {
+		panic(fmt.Sprintf("walrus: direct tail holds %d bytes, position %d needs %d", len(seg.tail), pos, head))
+	}
+	n := head + len(chunk)
+	size := (n + align - 1) &^ (align - 1)
+	if cap(t.directBuf) < size {
+		t.directBuf = vfs.AlignedBuffer(max(size, 2*cap(t.directBuf)))
+	}
+	b := t.directBuf[:size]
+	copy(b, seg.tail)
+	copy(b[head:], chunk)
+	clear(b[n:])
+	if _, err := seg.direct.WriteAt(b, blockStart); err != nil {
+		return err
+	}
+	last := n &^ (align - 1)
+	seg.tail = append(seg.tail[:0], b[last:n]...)
+	return nil
+}
+
+// openDirect opens seg for direct writes; tail receives the partial block
+// before end.
+func (t *Topic) openDirect(seg *segment, end int64) error {
+	if err := t.log.cache.reserve(1); err != nil {
+		return err
+	}
+	d, err := vfs.OpenDirect(t.opts.FS, seg.path)
+	if err != nil {
+		t.log.cache.release(1)
+		return err
+	}
+	tail := make([]byte, end%vfs.DirectAlignment, vfs.DirectAlignment)
+	if _, err := seg.file.ReadAt(tail, end-int64(len(tail))); err != nil {
+		d.Close()
+		t.log.cache.release(1)
+		return err
+	}
+	seg.direct, seg.tail = d, tail
+	return nil
+}
+
+// closeDirect closes seg's direct handle, if any.
+func (t *Topic) closeDirect(seg *segment) {
+	if seg.direct != nil {
+		seg.direct.Close()
+		seg.direct = nil
+		t.log.cache.release(1)
+	}
 }
 
 func (t *Topic) syncFile(s *segment) error {
@@ -412,7 +474,8 @@ func (t *Topic) roll() error {
 	if err != nil {
 		return err
 	}
-	old.acquire() // held by the sealer
+	t.closeDirect(old) // the flusher writes to old no more
+	old.acquire()      // held by the sealer
 	t.segMu.Lock()
 	old.sealDone = make(chan struct{}) // read under segMu by waitSeals
 	t.segs = append(t.segs, seg)
@@ -502,6 +565,11 @@ func (t *Topic) createSegment(base uint64) (*segment, error) {
 	}
 	s := &segment{base: base, path: path, next: base, end: segmentHeaderSize, corruptAt: -1, file: f}
 	s.refs.Store(1)
+	if t.opts.DirectIO {
+		if err := t.openDirect(s, segmentHeaderSize); err != nil {
+			return fail(err)
+		}
+	}
 	return s, nil
 }
 
@@ -818,6 +886,11 @@ func (t *Topic) close() error {
 	t.mu.Lock()
 	t.advanceLocked()
 	t.mu.Unlock()
+	t.flushMu.Lock()
+	if t.active != nil {
+		t.closeDirect(t.active)
+	}
+	t.flushMu.Unlock()
 	t.segMu.Lock()
 	segs := t.segs
 	t.segs = nil
