@@ -155,9 +155,12 @@ func (c *cursorStore) openLocked() error {
 	}
 	f, err := fs.OpenReadWrite(c.path)
 	if isNotExist(err) {
-		if f, err = fs.Create(c.path); err == nil {
-			err = syncDir(fs, c.t.dir)
-		}
+		f, err = fs.Create(c.path)
+	}
+	if err == nil {
+		// Always, not only after Create: an earlier attempt may have created
+		// the file and then failed to make its name durable.
+		err = syncDir(fs, c.t.dir)
 	}
 	if err != nil {
 		if f != nil {
@@ -189,14 +192,16 @@ func (c *cursorStore) compactLocked() error {
 	if err := fs.Rename(tmp, c.path); err != nil {
 		return fmt.Errorf("walrus: compact cursors of %s: %w", c.t.name, err)
 	}
-	if err := syncDir(fs, c.t.dir); err != nil {
-		return err
-	}
+	// The old handle now names an unlinked file: drop it whatever happens
+	// next; the next write reopens (and syncs the directory).
 	c.f.Close()
 	c.f = nil
 	c.t.log.cache.release(1)
 	c.size = int64(len(buf))
-	return c.openLocked()
+	if err := syncDir(fs, c.t.dir); err != nil {
+		return fmt.Errorf("walrus: compact cursors of %s: %w", c.t.name, err)
+	}
+	return nil
 }
 
 func (c *cursorStore) get(name string) (uint64, bool) {
