@@ -52,6 +52,14 @@
 // syncer. Appenders hold Topic.mu only to encode into the buffer. Lock order
 // is written on Topic.
 //
+// # I/O
+//
+// Segments are preallocated (fallocate) and written with pwrite from one
+// flusher per topic; fdatasync per group in Sync mode. Options.DirectIO
+// switches segment writes to O_DIRECT (aligned blocks, reads stay buffered).
+// Sealing a full segment (truncate, fdatasync, index) runs in the background
+// while appends go to the next one.
+//
 // # Bounds
 //
 // MaxEntryBytes, MaxBatchBytes, MaxPendingBytes (appenders wait when the
