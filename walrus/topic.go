@@ -328,6 +328,9 @@ func (t *Topic) flushLocked() {
 		t.advanceLocked()
 	}
 	t.flushing = false
+	if t.doneWaiters > 0 {
+		t.doneCond.Broadcast()
+	}
 	t.flushMu.Unlock()
 }
 
@@ -874,6 +877,15 @@ func (t *Topic) close() error {
 	t.mu.Unlock()
 	close(t.stop)
 	t.wg.Wait()
+	// A Sync appender may still be leading a flush (the flusher goroutine
+	// exits early once the topic has failed): wait for it.
+	t.mu.Lock()
+	for t.flushing {
+		t.doneWaiters++
+		t.doneCond.Wait()
+		t.doneWaiters--
+	}
+	t.mu.Unlock()
 	t.sealers.Wait()
 
 	var err error

@@ -80,59 +80,95 @@ func verifyTopic(opts Options, dir, name string) TopicReport {
 	sort.Slice(bases, func(i, j int) bool { return bases[i] < bases[j] })
 	tr.Segments = len(bases)
 	for i, base := range bases {
-		path := joinPath(dir, segmentName(base))
-		active := i == len(bases)-1
-		f, err := fs.Open(path)
-		if err != nil {
-			problem("open segment %s: %w", path, err)
-			continue
-		}
-		res, err := scanSegment(f, base, opts.IndexIntervalBytes)
-		if err == nil && active && res.stop != nil && !blankTail(f, res.end) {
-			// Non-zero bytes after the cut: say so, but a crash can leave
-			// unsynced pages in any order, so it is not proof of damage.
-			tr.Notes = append(tr.Notes, fmt.Sprintf("segment %s: unverifiable data after position %d (%v); the next open cuts it", path, res.end, res.stop))
-		} else if err == nil && active && res.stop != nil {
-			tr.Notes = append(tr.Notes, fmt.Sprintf("segment %s: torn tail at position %d; the next open cuts it", path, res.end))
-		}
-		f.Close()
-		if err != nil {
-			problem("segment %s: %w", path, err)
-			continue
-		}
-		tr.Entries += res.next - base
-		tr.Bytes += res.end
-		if active {
-			continue
-		}
-		idx, err := readIndexFile(fs, indexPath(path), base, res.size)
-		if isNotExist(err) && res.size > res.end {
-			// Still preallocated, no index: a seal in progress, or one a
-			// crash interrupted. Open finishes it, or cuts the log here if
-			// its data does not reach the next segment.
-			tr.Notes = append(tr.Notes, fmt.Sprintf("segment %s: seal unfinished (data ends at offset %d, next segment at %d); the next open completes it", path, res.next, bases[i+1]))
-			continue
-		}
-		switch {
-		case res.stop != nil:
-			problem("sealed segment %s: %w", path, res.stop)
-		case res.end != res.size:
-			problem("%w: sealed segment %s: %d bytes after its last frame", ErrCorrupt, path, res.size-res.end)
-		case res.next != bases[i+1]:
-			problem("%w: sealed segment %s ends at offset %d but the next segment starts at %d", ErrCorrupt, path, res.next, bases[i+1])
-		}
-		if isNotExist(err) {
-			tr.Notes = append(tr.Notes, fmt.Sprintf("segment %s: no index file; the next open rebuilds it", path))
-			continue
-		}
-		if err != nil {
-			problem("index of %s: %w", path, err)
-			continue
-		}
-		if idx.next != res.next || idx.end != res.end {
-			problem("%w: index of %s says next %d end %d, segment has %d %d", ErrCorrupt, path, idx.next, idx.end, res.next, res.end)
+		// A writer may seal the segment (truncate it, write its index) while
+		// we read it; if its size changed under us, look again.
+		for attempt := 0; ; attempt++ {
+			before := len(tr.Problems)
+			size := fileSize(opts, joinPath(dir, segmentName(base)))
+			verifySegment(opts, &tr, dir, bases, i, problem)
+			if len(tr.Problems) == before || attempt == 2 || fileSize(opts, joinPath(dir, segmentName(base))) == size {
+				break
+			}
+			tr.Problems = tr.Problems[:before]
 		}
 	}
+	verifyCursors(opts, &tr, dir)
+	return tr
+}
+
+func fileSize(opts Options, path string) int64 {
+	fi, err := opts.FS.Stat(path)
+	if err != nil {
+		return -1
+	}
+	return fi.Size()
+}
+
+// verifySegment checks segment i of bases.
+func verifySegment(opts Options, tr *TopicReport, dir string, bases []uint64, i int, problem func(string, ...any)) {
+	fs := opts.FS
+	base := bases[i]
+	path := joinPath(dir, segmentName(base))
+	active := i == len(bases)-1
+	f, err := fs.Open(path)
+	if err != nil {
+		problem("open segment %s: %w", path, err)
+		return
+	}
+	res, err := scanSegment(f, base, opts.IndexIntervalBytes)
+	if err == nil && active && res.stop != nil && !blankTail(f, res.end) {
+		// Non-zero bytes after the cut: say so, but a crash can leave
+		// unsynced pages in any order, so it is not proof of damage.
+		tr.Notes = append(tr.Notes, fmt.Sprintf("segment %s: unverifiable data after position %d (%v); the next open cuts it", path, res.end, res.stop))
+	} else if err == nil && active && res.stop != nil {
+		tr.Notes = append(tr.Notes, fmt.Sprintf("segment %s: torn tail at position %d; the next open cuts it", path, res.end))
+	}
+	f.Close()
+	if err != nil {
+		problem("segment %s: %w", path, err)
+		return
+	}
+	if active {
+		tr.Entries += res.next - base
+		tr.Bytes += res.end
+		return
+	}
+	idx, err := readIndexFile(fs, indexPath(path), base, res.size)
+	if isNotExist(err) && res.size > res.end {
+		// Still preallocated, no index: a seal in progress, or one a
+		// crash interrupted. Open finishes it, or cuts the log here if
+		// its data does not reach the next segment.
+		tr.Notes = append(tr.Notes, fmt.Sprintf("segment %s: seal unfinished (data ends at offset %d, next segment at %d); the next open completes it", path, res.next, bases[i+1]))
+		tr.Entries += res.next - base
+		tr.Bytes += res.end
+		return
+	}
+	tr.Entries += res.next - base
+	tr.Bytes += res.end
+	switch {
+	case res.stop != nil:
+		problem("sealed segment %s: %w", path, res.stop)
+	case res.end != res.size:
+		problem("%w: sealed segment %s: %d bytes after its last frame", ErrCorrupt, path, res.size-res.end)
+	case res.next != bases[i+1]:
+		problem("%w: sealed segment %s ends at offset %d but the next segment starts at %d", ErrCorrupt, path, res.next, bases[i+1])
+	}
+	if isNotExist(err) {
+		tr.Notes = append(tr.Notes, fmt.Sprintf("segment %s: no index file; the next open rebuilds it", path))
+		return
+	}
+	if err != nil {
+		problem("index of %s: %w", path, err)
+		return
+	}
+	if idx.next != res.next || idx.end != res.end {
+		problem("%w: index of %s says next %d end %d, segment has %d %d", ErrCorrupt, path, idx.next, idx.end, res.next, res.end)
+	}
+}
+
+// verifyCursors notes a torn tail of the cursor log.
+func verifyCursors(opts Options, tr *TopicReport, dir string) {
+	fs := opts.FS
 	if _, err := fs.Stat(joinPath(dir, cursorFile)); err == nil {
 		f, err := fs.Open(joinPath(dir, cursorFile))
 		if err == nil {
@@ -146,5 +182,4 @@ func verifyTopic(opts Options, dir, name string) TopicReport {
 			}
 		}
 	}
-	return tr
 }

@@ -11,6 +11,15 @@
 //   - MemFS: an in-memory FS that models durability strictly and can Crash.
 //   - InjectingFS: wraps any FS and fails the operations its Rules select.
 //   - Package vfstest: the conformance tests every FS must pass.
+//   - NewURing: Default, except that File.WriteAt, File.Sync (fdatasync;
+//     directories keep fsync) and WriteAtSync go through one shared io_uring
+//     ring (internal/uring). It fails with uring.ErrUnavailable where
+//     io_uring cannot run; fall back to Default, which behaves the same.
+//   - SyncWriter and WriteAtSync (syncwriter.go): write and make durable in
+//     one step (one linked submission on NewURing). Files without it get
+//     WriteAt followed by Sync.
+//   - DirectOpener and OpenDirect (direct.go): O_DIRECT files; MemFS
+//     enforces the alignment so direct paths run under the same tests.
 //
 // # Errors
 //
@@ -26,7 +35,8 @@
 // On a POSIX file system, and therefore in MemFS, data and names become
 // durable separately:
 //
-//  1. A file's content (and size) is durable once File.Sync returns nil.
+//  1. A file's content (and size) is durable once File.Sync returns nil
+//     (WriteAtSync returning nil counts as WriteAt followed by Sync).
 //  2. A file's name is durable once its directory is synced:
 //     OpenDir(dir), Sync, Close. Creating, renaming and removing files and
 //     directories (including the file Lock creates and each directory
