@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/reefdb/reef/internal/vfs"
 	"github.com/reefdb/reef/walrus"
 )
 
@@ -21,7 +22,30 @@ type reefWalrus struct {
 }
 
 func openReefWalrus(dir string, d durability) (walrusLog, error) {
+	return openReefWalrusIO(dir, d, "pwrite")
+}
+
+// reefIOOpener opens Walrus with one of its I/O paths: "pwrite" (the
+// default), "direct" (Options.DirectIO) or "uring" (vfs.NewURing).
+func reefIOOpener(io string) walrusOpener {
+	return func(dir string, d durability) (walrusLog, error) { return openReefWalrusIO(dir, d, io) }
+}
+
+func openReefWalrusIO(dir string, d durability, io string) (walrusLog, error) {
 	opts := walrus.Options{SyncInterval: walrusSyncInterval}
+	switch io {
+	case "pwrite":
+	case "direct":
+		opts.DirectIO = true
+	case "uring":
+		fs, err := vfs.NewURing()
+		if err != nil {
+			return nil, err
+		}
+		opts.FS = fs
+	default:
+		return nil, fmt.Errorf("unknown walrus I/O path %q", io)
+	}
 	switch d {
 	case durSync:
 		opts.Durability = walrus.Sync
