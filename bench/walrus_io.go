@@ -39,7 +39,7 @@ func walrusIOCases(cfg Config) ([]Case, error) {
 				Name:    fmt.Sprintf("%s %s %s p%d", io, s.d, s.sizeName, s.producers),
 				Metrics: walrusMetrics,
 				Reef:    w.side(walrusEngine{name: "reef-" + io, open: reefIOOpener(io)}),
-				Peers:   []Side{w.side(walrusEngine{name: "reef-pwrite", open: openReefWalrus})},
+				Peers:   []Side{w.side(walrusEngine{name: "reef-pwrite", open: reefIOOpener("pwrite")})},
 			})
 		}
 	}

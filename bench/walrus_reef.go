@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/reefdb/reef/internal/vfs"
 	"github.com/reefdb/reef/walrus"
 )
 
@@ -22,29 +21,19 @@ type reefWalrus struct {
 }
 
 func openReefWalrus(dir string, d durability) (walrusLog, error) {
-	return openReefWalrusIO(dir, d, "pwrite")
+	return openReefWalrusIO(dir, d, "auto")
 }
 
 // reefIOOpener opens Walrus with one of its I/O paths: "pwrite" (the
-// default), "direct" (Options.DirectIO) or "uring" (vfs.NewURing).
+// default), "direct" (IODirect) or "uring" (vfs.NewURing); see walrus.IOOptions.
 func reefIOOpener(io string) walrusOpener {
 	return func(dir string, d durability) (walrusLog, error) { return openReefWalrusIO(dir, d, io) }
 }
 
 func openReefWalrusIO(dir string, d durability, io string) (walrusLog, error) {
-	opts := walrus.Options{SyncInterval: walrusSyncInterval}
-	switch io {
-	case "pwrite":
-	case "direct":
-		opts.DirectIO = true
-	case "uring":
-		fs, err := vfs.NewURing()
-		if err != nil {
-			return nil, err
-		}
-		opts.FS = fs
-	default:
-		return nil, fmt.Errorf("unknown walrus I/O path %q", io)
+	opts, err := walrus.IOOptions(walrus.Options{SyncInterval: walrusSyncInterval}, io)
+	if err != nil {
+		return nil, err
 	}
 	switch d {
 	case durSync:

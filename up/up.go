@@ -35,6 +35,8 @@ type Options struct {
 	HTTPAddr string
 	// WalrusDurability is the Walrus acknowledgement mode (default sync).
 	WalrusDurability string
+	// WalrusIO is the Walrus write path: auto (default), pwrite, direct or uring.
+	WalrusIO string
 	// Logger receives lifecycle events; nil logs to stderr.
 	Logger *slog.Logger
 	// Ready, if set, is called with the bound addresses once serving.
@@ -62,6 +64,7 @@ func Command() *cobra.Command {
 	cmd.Flags().StringVar(&o.DataDir, "data-dir", "reef-data", "data directory for every engine")
 	cmd.Flags().StringVar(&o.HTTPAddr, "http-addr", "127.0.0.1:7070", "HTTP listener: /healthz, /metrics, /walrus/...")
 	cmd.Flags().StringVar(&o.WalrusDurability, "walrus-durability", "sync", "sync, interval or none")
+	cmd.Flags().StringVar(&o.WalrusIO, "walrus-io", "auto", "write path: auto (O_DIRECT in sync mode), pwrite, direct or uring (io_uring)")
 	return cmd
 }
 
@@ -88,7 +91,10 @@ func Run(ctx context.Context, out io.Writer, o Options) error {
 		return err
 	}
 	walrusDir := filepath.Join(dataDir, "walrus")
-	wopts := walrus.Options{Durability: dur, Logger: o.Logger.With("engine", "walrus")}
+	wopts, err := walrus.IOOptions(walrus.Options{Durability: dur, Logger: o.Logger.With("engine", "walrus")}, o.WalrusIO)
+	if err != nil {
+		return err
+	}
 	log, err := walrus.Open(walrusDir, wopts)
 	if err != nil {
 		return fmt.Errorf("up: walrus: %w", err)

@@ -44,7 +44,7 @@ type crashRun struct {
 	seed       uint64
 	durability Durability
 	inject     bool // inject I/O faults during the workload
-	direct     bool // Options.DirectIO
+	direct     bool // Options.IO = IODirect, else IOBuffered
 	keepPrefix bool // the crash keeps a random prefix of unsynced writes
 }
 
@@ -98,7 +98,7 @@ func (c crashRun) run(t *testing.T) error {
 		FS: fs, Durability: c.durability, SyncInterval: 200 * time.Microsecond,
 		SegmentSizeBytes: 16 << 10, IndexIntervalBytes: 512, FrameTargetBytes: 1 << 10,
 		MaxPendingBytes: 2048 + rng.IntN(32<<10),
-		DirectIO:        c.direct,
+		IO:              ioMode(c.direct),
 	}
 	const dir = "/db"
 	l, err := Open(dir, opts)

@@ -522,11 +522,9 @@ func (t *Topic) recoverActive(base uint64) (*segment, error) {
 		t.releaseSegment(s)
 		return nil, fmt.Errorf("walrus: recover segment %s: %w", path, err)
 	}
-	if t.opts.DirectIO {
-		if err := t.openDirect(s, res.end); err != nil {
-			t.releaseSegment(s)
-			return nil, fmt.Errorf("walrus: recover segment %s: %w", path, err)
-		}
+	if err := t.maybeDirect(s, res.end); err != nil {
+		t.releaseSegment(s)
+		return nil, fmt.Errorf("walrus: recover segment %s: %w", path, err)
 	}
 	return s, nil
 }

@@ -56,7 +56,7 @@ func TestAppendReadModes(t *testing.T) {
 		d := c.d
 		t.Run(fmt.Sprintf("%s/direct=%v", d, c.direct), func(t *testing.T) {
 			dir := t.TempDir()
-			o := Options{Durability: d, SegmentSizeBytes: 4096, SyncInterval: time.Millisecond, DirectIO: c.direct}
+			o := Options{Durability: d, SegmentSizeBytes: 4096, SyncInterval: time.Millisecond, IO: ioMode(c.direct)}
 			l := openT(t, dir, o)
 			tp := mustTopic(t, l, "t")
 			for i := 0; i < 500; i++ {
@@ -402,4 +402,12 @@ func TestReadOnlyFollowsWriter(t *testing.T) {
 	if rt.Segments() < 3 {
 		t.Fatalf("reader saw %d segments; the writer rolled", rt.Segments())
 	}
+}
+
+// ioMode maps a test's direct flag onto Options.IO.
+func ioMode(direct bool) IOMode {
+	if direct {
+		return IODirect
+	}
+	return IOBuffered
 }

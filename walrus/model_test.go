@@ -53,7 +53,7 @@ func runModel(seed uint64, steps int) error {
 		FrameTargetBytes:   64 + rng.IntN(4096),
 		MaxOpenFiles:       12 + rng.IntN(8), // 3 topics × up to 3 fixed handles, plus reads and seals
 		MaxPendingBytes:    1024 + rng.IntN(64<<10),
-		DirectIO:           rng.IntN(2) == 0,
+		IO:                 IOMode(rng.IntN(3)),
 	}
 	l, err := Open("/m", opts)
 	if err != nil {

@@ -3,6 +3,7 @@ package walrus
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/reefdb/reef/internal/vfs"
@@ -57,6 +58,56 @@ func ParseDurability(s string) (Durability, error) {
 	}
 	return 0, fmt.Errorf("walrus: unknown durability %q (want sync, interval or none)", s)
 }
+
+// One io_uring FS (one ring) serves every Log of the process that asks for
+// it: a ring is never closed, so it must not be made per Open.
+var (
+	uringOnce sync.Once
+	uringFS   vfs.FS
+	uringErr  error
+)
+
+// IOOptions applies a named I/O path to o: "auto" (the default: IOAuto),
+// "pwrite" (IOBuffered: pwrite, fdatasync, page cache), "direct" (IODirect)
+// or "uring" (pwrite and fdatasync through an io_uring FS, vfs.NewURing). It
+// is what the --io flags of the reef commands map onto.
+func IOOptions(o Options, path string) (Options, error) {
+	switch path {
+	case "", "auto":
+		o.IO = IOAuto
+	case "pwrite":
+		o.IO = IOBuffered
+	case "direct":
+		o.IO = IODirect
+	case "uring":
+		o.IO = IOBuffered
+		uringOnce.Do(func() { uringFS, uringErr = vfs.NewURing() })
+		if uringErr != nil {
+			return o, fmt.Errorf("walrus: io_uring: %w", uringErr)
+		}
+		o.FS = uringFS
+	default:
+		return o, fmt.Errorf("walrus: unknown I/O path %q (want pwrite, direct or uring)", path)
+	}
+	return o, nil
+}
+
+// IOMode is how segments are written.
+type IOMode int
+
+const (
+	// IOAuto is IODirect in Sync mode and IOBuffered otherwise.
+	IOAuto IOMode = iota
+	// IOBuffered writes with pwrite through the page cache.
+	IOBuffered
+	// IODirect writes with O_DIRECT, in whole 4 KiB blocks (the partial
+	// last block is rewritten by the next write), bypassing the page cache;
+	// reads stay buffered. The FS must implement vfs.DirectOpener. Rewriting
+	// the partial block relies on the device writing a 4 KiB block
+	// atomically (as PostgreSQL's WAL and RocksDB's direct mode do). Each
+	// topic holds one more file handle.
+	IODirect
+)
 
 // Defaults for the zero value of Options.
 const (
@@ -113,14 +164,11 @@ type Options struct {
 	// RetentionInterval is how often retention is enforced (default 1 min);
 	// it is also enforced whenever a segment is sealed.
 	RetentionInterval time.Duration
-	// DirectIO writes segments with O_DIRECT, in whole 4 KiB blocks (the
-	// partial last block is rewritten by the next write), bypassing the page
-	// cache. Off by default: see docs/benchmarks.md for when it pays. Reads
-	// stay buffered. The FS must implement vfs.DirectOpener. Rewriting the
-	// partial block relies on the device writing a 4 KiB block atomically
-	// (as PostgreSQL's WAL and RocksDB's direct mode do); each topic holds
-	// one more file handle.
-	DirectIO bool
+	// IO selects how segments are written. IOAuto (the zero value) uses
+	// direct I/O in Sync mode, where it measured faster, and the page cache
+	// otherwise (docs/benchmarks.md, suite walrus-io), falling back to the
+	// page cache where the file system cannot do direct I/O.
+	IO IOMode
 	// ReadOnly opens the log without taking the directory lock, without
 	// recovery writes and without creating anything, so it can read beside a
 	// process that has the log open. Reads and Wait pick up what that
@@ -145,6 +193,8 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("walrus: options: negative size bound")
 	case o.MaxEntryBytes > maxFrameBody || o.MaxBatchBytes > maxFrameBody:
 		return fmt.Errorf("walrus: options: entry and batch bounds must stay below %d", maxFrameBody)
+	case o.IO < IOAuto || o.IO > IODirect:
+		return fmt.Errorf("walrus: options: unknown IO mode %d", o.IO)
 	case o.FrameTargetBytes < 0 || o.IndexIntervalBytes < 0:
 		return fmt.Errorf("walrus: options: negative frame or index interval")
 	case o.MaxOpenFiles < 0 || (o.MaxOpenFiles > 0 && o.MaxOpenFiles < 4):

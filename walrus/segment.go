@@ -113,7 +113,7 @@ type segment struct {
 	file vfs.File // open handle, nil when closed (sealed segments)
 	lru  *lruNode // position in the Log's open-file list, nil if none
 
-	// With Options.DirectIO the active segment is also open for direct I/O:
+	// With direct I/O (Options.IO) the active segment is also open for direct I/O:
 	// the flusher writes whole aligned blocks through direct, and tail holds
 	// the bytes of the partial last block, rewritten with the next write.
 	// Both are owned by the flusher.

@@ -31,27 +31,28 @@ type Topic struct {
 	opts *Options
 
 	// mu guards the append side and the watermarks.
-	mu             sync.Mutex
-	next           uint64 // offset of the next append
-	lastTime       int64  // time of the last append, to keep times monotonic
-	pending        []byte // encoded frames not yet taken by the flusher
-	frames         []pendingFrame
-	open           int // index in frames of the frame being filled, -1 if none
-	spare          []byte
-	spareFrames    []pendingFrame
-	directBuf      []byte // aligned scratch for direct writes (flushMu)
-	written        uint64 // offsets below are in the file (page cache)
-	synced         uint64 // offsets below are fdatasync'ed
-	err            error  // sticky: a failed write or sync stops the topic
-	closing        bool
-	flusherWaiting bool
-	flushing       bool // a flush cycle is running (flusher or a leading appender)
-	spaceWaiters   int
-	doneWaiters    int
-	workCond       sync.Cond // flusher waits for pending data
-	spaceCond      sync.Cond // appenders wait for buffer space
-	doneCond       sync.Cond // Sync appenders and readers wait for watermarks
-	notify         chan struct{}
+	mu                sync.Mutex
+	next              uint64 // offset of the next append
+	lastTime          int64  // time of the last append, to keep times monotonic
+	pending           []byte // encoded frames not yet taken by the flusher
+	frames            []pendingFrame
+	open              int // index in frames of the frame being filled, -1 if none
+	spare             []byte
+	spareFrames       []pendingFrame
+	directBuf         []byte // aligned scratch for direct writes (flushMu)
+	directUnsupported bool   // IOAuto found no direct I/O (flushMu)
+	written           uint64 // offsets below are in the file (page cache)
+	synced            uint64 // offsets below are fdatasync'ed
+	err               error  // sticky: a failed write or sync stops the topic
+	closing           bool
+	flusherWaiting    bool
+	flushing          bool // a flush cycle is running (flusher or a leading appender)
+	spaceWaiters      int
+	doneWaiters       int
+	workCond          sync.Cond // flusher waits for pending data
+	spaceCond         sync.Cond // appenders wait for buffer space
+	doneCond          sync.Cond // Sync appenders and readers wait for watermarks
+	notify            chan struct{}
 
 	// flushMu is held by the flusher while it writes and moves watermarks,
 	// and by the syncer while it picks what to sync.
@@ -453,6 +454,26 @@ func (t *Topic) openDirect(seg *segment, end int64) error {
 	return nil
 }
 
+// maybeDirect opens seg for direct writes when Options.IO asks for it. In
+// IOAuto mode a file system that cannot do direct I/O keeps the page cache.
+func (t *Topic) maybeDirect(seg *segment, end int64) error {
+	switch t.opts.IO {
+	case IOBuffered:
+		return nil
+	case IOAuto:
+		if t.opts.Durability != Sync || t.directUnsupported {
+			return nil
+		}
+	}
+	err := t.openDirect(seg, end)
+	if err != nil && t.opts.IO == IOAuto && !errors.Is(err, ErrTooManyOpenFiles) {
+		t.directUnsupported = true
+		t.log.opts.Logger.Info("direct I/O unavailable; using the page cache", "topic", t.name, "err", err)
+		return nil
+	}
+	return err
+}
+
 // closeDirect closes seg's direct handle, if any.
 func (t *Topic) closeDirect(seg *segment) {
 	if seg.direct != nil {
@@ -579,10 +600,8 @@ func (t *Topic) createSegment(base uint64) (*segment, error) {
 	}
 	s := &segment{base: base, path: path, next: base, end: segmentHeaderSize, corruptAt: -1, file: f}
 	s.refs.Store(1)
-	if t.opts.DirectIO {
-		if err := t.openDirect(s, segmentHeaderSize); err != nil {
-			return fail(err)
-		}
+	if err := t.maybeDirect(s, segmentHeaderSize); err != nil {
+		return fail(err)
 	}
 	return s, nil
 }

@@ -35,11 +35,13 @@ func Command() *cobra.Command {
 type common struct {
 	dir        string
 	durability string
+	io         string
 }
 
 func (c *common) flags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&c.dir, "dir", "", "log directory (required)")
 	cmd.Flags().StringVar(&c.durability, "durability", "sync", "sync, interval or none")
+	cmd.Flags().StringVar(&c.io, "io", "auto", "write path: auto (O_DIRECT in sync mode), pwrite, direct or uring (io_uring)")
 	cmd.MarkFlagRequired("dir")
 }
 
@@ -48,7 +50,11 @@ func (c *common) open() (*walrus.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	return walrus.Open(c.dir, walrus.Options{Durability: d})
+	o, err := walrus.IOOptions(walrus.Options{Durability: d}, c.io)
+	if err != nil {
+		return nil, err
+	}
+	return walrus.Open(c.dir, o)
 }
 
 func appendCmd() *cobra.Command {
