@@ -1,39 +1,14 @@
 package vfs
 
 import (
-	"go/parser"
-	"go/token"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/reefdb/reef/internal/layering"
 )
 
 // TestDependencyDirection keeps internal/ at the bottom: it never imports an
-// engine (DESIGN.md, "Dependency direction is one-way").
+// engine.
 func TestDependencyDirection(t *testing.T) {
-	const module = "github.com/reefdb/reef/"
-	err := filepath.Walk(".", func(path string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() || !strings.HasSuffix(path, ".go") {
-			return err
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
-		if err != nil {
-			return err
-		}
-		for _, imp := range f.Imports {
-			p := strings.Trim(imp.Path.Value, `"`)
-			if !strings.HasPrefix(p, module) {
-				continue
-			}
-			rel := strings.TrimPrefix(p, module)
-			if !strings.HasPrefix(rel, "internal/") {
-				t.Errorf("%s imports %s: internal/ packages never import an engine", path, p)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	layering.Check(t, ".", func(rel string) bool { return strings.HasPrefix(rel, "internal/") })
 }

@@ -57,6 +57,11 @@ func (c *common) open() (*walrus.Log, error) {
 	return walrus.Open(c.dir, o)
 }
 
+// openReadOnly opens the log without its lock, beside any writer.
+func (c *common) openReadOnly() (*walrus.Log, error) {
+	return walrus.Open(c.dir, walrus.Options{ReadOnly: true})
+}
+
 func appendCmd() *cobra.Command {
 	var c common
 	var topic string
@@ -111,7 +116,7 @@ func readCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Read-only: no lock, so it runs beside a writer and follows it.
-			l, err := walrus.Open(c.dir, walrus.Options{ReadOnly: true})
+			l, err := c.openReadOnly()
 			if err != nil {
 				return err
 			}
@@ -196,7 +201,7 @@ func topicsCmd() *cobra.Command {
 		Short: "List topics as \"<name>\\t<first offset>\\t<next offset>\\t<segments>\"",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := walrus.Open(c.dir, walrus.Options{ReadOnly: true})
+			l, err := c.openReadOnly()
 			if err != nil {
 				return err
 			}
