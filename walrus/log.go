@@ -355,7 +355,7 @@ func (l *Log) openTopic(name string, create bool) (*Topic, error) {
 func (t *Topic) openSealed(base, nextBase uint64) (s *segment, unfinished bool, err error) {
 	fs := t.opts.FS
 	path := joinPath(t.dir, segmentName(base))
-	s = &segment{base: base, path: path, corruptAt: -1, sealed: true, indexReady: true}
+	s = &segment{base: base, path: path, corruptAt: -1}
 	s.refs.Store(1)
 	fi, err := fs.Stat(path)
 	if err != nil {

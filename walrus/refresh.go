@@ -60,9 +60,6 @@ func (t *Topic) refresh() error {
 			t.releaseSegment(s) // being created; try again later
 			break
 		}
-		seg.mu.Lock()
-		seg.sealed = true
-		seg.mu.Unlock()
 		t.log.cache.sealedSegment(seg)
 		t.segMu.Lock()
 		t.segs = append(t.segs, s)

@@ -92,15 +92,13 @@ type segment struct {
 	base uint64
 	path string
 
-	mu         sync.RWMutex
-	index      []indexEntry // sparse, ascending; always has the first frame
-	indexReady bool         // index covers the whole segment
-	next       uint64       // offset after the last entry
-	end        int64        // position after the last frame
-	lastTime   int64        // time of the last entry (0 if empty)
-	lastIndex  int64        // position of the last index entry
-	corruptAt  int64        // ≥ 0: data stops verifying here (sealed segments only)
-	sealed     bool
+	mu        sync.RWMutex
+	index     []indexEntry // sparse, ascending; always has the first frame
+	next      uint64       // offset after the last entry
+	end       int64        // position after the last frame
+	lastTime  int64        // time of the last frame (0 if empty); drives age retention
+	lastIndex int64        // position of the last index entry
+	corruptAt int64        // ≥ 0: data stops verifying here (sealed segments only)
 	// sealDone is closed when a background seal (truncate, fdatasync, index)
 	// finished; nil for segments that were never active in this process.
 	sealDone chan struct{}

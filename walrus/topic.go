@@ -562,9 +562,6 @@ func (t *Topic) seal(old *segment) {
 		t.mu.Unlock()
 		return
 	}
-	old.mu.Lock()
-	old.sealed, old.indexReady = true, true
-	old.mu.Unlock()
 	t.log.cache.sealedSegment(old)
 	t.log.kickRetention()
 }
