@@ -5,7 +5,8 @@
 //
 // A Log is a directory of topics. A topic is a sequence of entries; each entry
 // has an offset (0, 1, 2, … with no gaps), a timestamp (unix ns, never
-// decreasing along the topic) and a value. Entries are stored in frames (one
+// decreasing along the topic; the entries of one frame share the time the
+// frame was begun, at most one flush cycle before their append) and a value. Entries are stored in frames (one
 // or more entries with one CRC32C) in segment files; the last segment is
 // active, the others are sealed and each has a sparse offset index file, so a
 // read at any offset costs a binary search and a short scan. The formats are
@@ -15,7 +16,9 @@
 //
 //   - Sync: Append returns after the entry's frame is written and
 //     fdatasync'ed. Concurrent appends are group-committed: one write and one
-//     fdatasync per group. An acknowledged entry survives process crash and
+//     fdatasync per group; an appender that finds the topic idle runs the
+//     group itself, so a lone producer pays no goroutine hand-off. An
+//     acknowledged entry survives process crash and
 //     power loss. Readers see only synced entries, so nothing a reader saw can
 //     be taken back by a crash.
 //   - Interval: Append returns once the entry is in the topic's write buffer
@@ -35,7 +38,9 @@
 // commits are always fdatasync'ed before Commit returns.
 //
 // Outside Sync mode, Read first waits for the flusher to write what was
-// appended before the call, so a goroutine reads its own appends.
+// appended before the call, so a goroutine reads its own appends. A Log
+// opened ReadOnly takes no lock and follows what another process appends
+// (written entries, synced or not).
 //
 // # Failures
 //
@@ -47,10 +52,12 @@
 //
 // # Concurrency
 //
-// Log, Topic and Cursor are safe for concurrent use. Each topic has one
-// flusher goroutine (the only writer of its files) and, in Interval mode, one
-// syncer. Appenders hold Topic.mu only to encode into the buffer. Lock order
-// is written on Topic.
+// Log, Topic and Cursor are safe for concurrent use. Each topic runs one
+// flush cycle at a time (Topic.flushing): its flusher goroutine, or in Sync
+// mode an appender that found the topic idle. In Interval mode a syncer
+// goroutine fdatasyncs; full segments are sealed by short-lived background
+// goroutines. Appenders hold Topic.mu only to encode into the buffer. Lock
+// order is written on Topic.
 //
 // # I/O
 //
