@@ -174,6 +174,9 @@ func runModel(seed uint64, steps int) error {
 			return fmt.Errorf("final read of %s: %w", name, err)
 		}
 	}
+	if err := l.Close(); err != nil { // waits for background seals and deletions
+		return fmt.Errorf("close: %w", err)
+	}
 	if rep, err := Verify("/m", Options{FS: fs}); err != nil || rep.Err() != nil {
 		return fmt.Errorf("verify: %v %v", err, rep.Err())
 	}

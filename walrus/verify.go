@@ -111,6 +111,11 @@ func verifySegment(opts Options, tr *TopicReport, dir string, bases []uint64, i 
 	path := joinPath(dir, segmentName(base))
 	active := i == len(bases)-1
 	f, err := fs.Open(path)
+	if isNotExist(err) {
+		// Listed a moment ago: retention deleted it while we looked.
+		tr.Notes = append(tr.Notes, fmt.Sprintf("segment %s: deleted during verify", path))
+		return
+	}
 	if err != nil {
 		problem("open segment %s: %w", path, err)
 		return
