@@ -1,0 +1,5 @@
+package resp
+
+import "math"
+
+func posInf() float64 { return math.Inf(1) }
