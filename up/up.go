@@ -3,8 +3,9 @@
 // SIGINT or SIGTERM (buffered log data is written and synced before exit).
 //
 // Engines served today: Walrus (the embedded log, reachable over the HTTP API
-// of walrus/httpapi). The HTTP listener also serves /healthz and /metrics
-// (Prometheus text format).
+// of walrus/httpapi) and Nubmq (the Redis-protocol key-value server, in
+// memory). The HTTP listener also serves /healthz and /metrics (Prometheus
+// text format).
 package up
 
 import (
@@ -23,6 +24,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/reefdb/reef/nubmq"
 	"github.com/reefdb/reef/walrus"
 	"github.com/reefdb/reef/walrus/httpapi"
 )
@@ -37,6 +39,8 @@ type Options struct {
 	WalrusDurability string
 	// WalrusIO is the Walrus write path: auto (default), pwrite, direct or uring.
 	WalrusIO string
+	// KVAddr is Nubmq's Redis-protocol listener (default 127.0.0.1:6380).
+	KVAddr string
 	// Logger receives lifecycle events; nil logs to stderr.
 	Logger *slog.Logger
 	// Ready, if set, is called with the bound addresses once serving.
@@ -46,6 +50,7 @@ type Options struct {
 // Endpoints are the addresses `reef up` serves on.
 type Endpoints struct {
 	HTTP string
+	KV   string
 }
 
 // Command returns the `up` command.
@@ -64,6 +69,7 @@ func Command() *cobra.Command {
 	cmd.Flags().StringVar(&o.DataDir, "data-dir", "reef-data", "data directory for every engine")
 	cmd.Flags().StringVar(&o.HTTPAddr, "http-addr", "127.0.0.1:7070", "HTTP listener: /healthz, /metrics, /walrus/...")
 	cmd.Flags().StringVar(&o.WalrusDurability, "walrus-durability", "sync", "sync, interval or none")
+	cmd.Flags().StringVar(&o.KVAddr, "kv-addr", "127.0.0.1:6380", "Nubmq (Redis protocol) listener")
 	cmd.Flags().StringVar(&o.WalrusIO, "walrus-io", "auto", "write path: auto (O_DIRECT in sync mode), pwrite, direct or uring (io_uring)")
 	return cmd
 }
@@ -75,6 +81,9 @@ func Run(ctx context.Context, out io.Writer, o Options) error {
 	}
 	if o.HTTPAddr == "" {
 		o.HTTPAddr = "127.0.0.1:7070"
+	}
+	if o.KVAddr == "" {
+		o.KVAddr = "127.0.0.1:6380"
 	}
 	if o.WalrusDurability == "" {
 		o.WalrusDurability = "sync"
@@ -113,22 +122,39 @@ func Run(ctx context.Context, out io.Writer, o Options) error {
 		writeMetrics(w, log.Metrics())
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+
+	kv, err := nubmq.New(nubmq.Options{Logger: o.Logger.With("engine", "nubmq")})
+	if err != nil {
+		return err
+	}
+	kvln, err := net.Listen("tcp", o.KVAddr)
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("up: listen %s: %w", o.KVAddr, err)
+	}
+	go func() {
+		if err := kv.Serve(kvln); err != nil {
+			errc <- fmt.Errorf("nubmq: %w", err)
+		}
+	}()
+	defer kv.Close()
 
 	addr := ln.Addr().String()
 	fmt.Fprintf(out, "reef up: data dir %s\n", dataDir)
 	fmt.Fprintf(out, "  walrus  log %s (durability %s); HTTP API http://%s/walrus/topics\n", walrusDir, dur, addr)
+	fmt.Fprintf(out, "  nubmq   redis protocol on %s (in memory; redis-cli -p %d)\n", kvln.Addr(), kvln.Addr().(*net.TCPAddr).Port)
 	fmt.Fprintf(out, "  admin   http://%s/healthz  http://%s/metrics\n", addr, addr)
 	fmt.Fprintf(out, "press Ctrl-C to stop\n")
 	if o.Ready != nil {
-		o.Ready(Endpoints{HTTP: addr})
+		o.Ready(Endpoints{HTTP: addr, KV: kvln.Addr().String()})
 	}
 
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
-		return fmt.Errorf("up: http: %w", err)
+		return fmt.Errorf("up: %w", err)
 	}
 	fmt.Fprintf(out, "reef up: stopping\n")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -136,6 +162,7 @@ func Run(ctx context.Context, out io.Writer, o Options) error {
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		o.Logger.Warn("http shutdown", "err", err)
 	}
+	kv.Close()
 	if err := log.Close(); err != nil {
 		return fmt.Errorf("up: close walrus: %w", err)
 	}

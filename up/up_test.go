@@ -17,7 +17,7 @@ func TestUpServesAndStops(t *testing.T) {
 	var out strings.Builder
 	go func() {
 		done <- Run(ctx, &out, Options{
-			DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
+			DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", KVAddr: "127.0.0.1:0",
 			Logger: slog.New(slog.DiscardHandler),
 			Ready:  func(e Endpoints) { ready <- e },
 		})

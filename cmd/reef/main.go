@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	kvcli "github.com/reefdb/reef/nubmq/cli"
 	"github.com/reefdb/reef/up"
 	walruscli "github.com/reefdb/reef/walrus/cli"
 )
@@ -17,7 +18,7 @@ func main() {
 		Short:         "Reef: storage and runtime engines in one binary",
 		SilenceErrors: false,
 	}
-	root.AddCommand(up.Command(), walruscli.Command())
+	root.AddCommand(up.Command(), walruscli.Command(), kvcli.Command())
 	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}

@@ -1,0 +1,470 @@
+package nubmq
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// command is one entry of the command table. arity follows Redis: n > 0
+// means exactly n arguments (the name included), n < 0 at least -n.
+type command struct {
+	name  string
+	arity int
+	fn    func(c *conn, args [][]byte)
+}
+
+var commandTable map[string]*command
+
+func init() {
+	commandTable = map[string]*command{}
+	for _, cmd := range []*command{
+		{"ping", -1, cmdPing}, {"echo", 2, cmdEcho}, {"quit", -1, cmdQuit},
+		{"hello", -1, cmdHello}, {"select", 2, cmdSelect}, {"command", -1, cmdCommand},
+		{"get", 2, cmdGet}, {"set", -3, cmdSet}, {"setnx", 3, cmdSetNX}, {"getdel", 2, cmdGetDel},
+		{"mget", -2, cmdMGet}, {"mset", -3, cmdMSet}, {"append", 3, cmdAppend}, {"strlen", 2, cmdStrlen},
+		{"incr", 2, cmdIncr}, {"decr", 2, cmdDecr}, {"incrby", 3, cmdIncrBy}, {"decrby", 3, cmdDecrBy},
+		{"del", -2, cmdDel}, {"unlink", -2, cmdDel}, {"exists", -2, cmdExists}, {"type", 2, cmdType},
+		{"expire", -3, cmdExpire}, {"pexpire", -3, cmdExpire}, {"ttl", 2, cmdTTL}, {"pttl", 2, cmdTTL},
+		{"persist", 2, cmdPersist}, {"dbsize", 1, cmdDBSize}, {"flushdb", -1, cmdFlush}, {"flushall", -1, cmdFlush},
+	} {
+		commandTable[cmd.name] = cmd
+	}
+}
+
+const (
+	errSyntax    = "ERR syntax error"
+	errNotInt    = "ERR value is not an integer or out of range"
+	errOverflow  = "ERR increment or decrement would overflow"
+)
+
+func lower(b []byte) string { return strings.ToLower(string(b)) }
+
+// parseInt parses a Redis integer argument: optional '-', digits, no
+// spaces or '+', within int64.
+func parseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 || b[0] == '+' || (len(b) > 1 && b[0] == '0') || (len(b) > 2 && b[0] == '-' && b[1] == '0') {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	return n, err == nil
+}
+
+func cmdPing(c *conn, args [][]byte) {
+	switch len(args) {
+	case 1:
+		c.w.SimpleString("PONG")
+	case 2:
+		c.w.Bulk(args[1])
+	default:
+		c.w.Error("ERR wrong number of arguments for 'ping' command")
+	}
+}
+
+func cmdEcho(c *conn, args [][]byte) { c.w.Bulk(args[1]) }
+
+func cmdQuit(c *conn, args [][]byte) {
+	c.w.OK()
+	c.quit = true
+}
+
+// cmdHello: HELLO [protover [AUTH username password] [SETNAME clientname]].
+func cmdHello(c *conn, args [][]byte) {
+	if len(args) >= 2 {
+		v, ok := parseInt(args[1])
+		if !ok {
+			c.w.Error("ERR Protocol version is not an integer or out of range")
+			return
+		}
+		if v != 2 && v != 3 {
+			c.w.Error("NOPROTO unsupported protocol version")
+			return
+		}
+		for i := 2; i < len(args); i++ {
+			switch opt := lower(args[i]); {
+			case opt == "setname" && i+1 < len(args):
+				c.name = string(args[i+1])
+				i++
+			case opt == "auth" && i+2 < len(args):
+				c.w.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+				return
+			default:
+				c.w.Error("ERR Syntax error in HELLO option '" + string(args[i]) + "'")
+				return
+			}
+		}
+		c.w.SetProtocol(int(v))
+	}
+	c.w.MapHeader(7)
+	c.w.BulkString("server")
+	c.w.BulkString("nubmq")
+	c.w.BulkString("version")
+	c.w.BulkString("7.0.15")
+	c.w.BulkString("proto")
+	c.w.Integer(int64(c.w.Protocol()))
+	c.w.BulkString("id")
+	c.w.Integer(c.id)
+	c.w.BulkString("mode")
+	c.w.BulkString("standalone")
+	c.w.BulkString("role")
+	c.w.BulkString("master")
+	c.w.BulkString("modules")
+	c.w.ArrayHeader(0)
+}
+
+func cmdSelect(c *conn, args [][]byte) {
+	n, ok := parseInt(args[1])
+	switch {
+	case !ok:
+		c.w.Error(errNotInt)
+	case n != 0:
+		c.w.Error("ERR DB index is out of range")
+	default:
+		c.w.OK()
+	}
+}
+
+// cmdCommand answers enough of COMMAND for redis-cli and client libraries:
+// COUNT, DOCS (no docs yet: an empty map) and the bare form (no metadata:
+// an empty array).
+func cmdCommand(c *conn, args [][]byte) {
+	if len(args) == 1 {
+		c.w.ArrayHeader(0)
+		return
+	}
+	switch lower(args[1]) {
+	case "count":
+		c.w.Integer(int64(len(commandTable)))
+	case "docs":
+		c.w.MapHeader(0)
+	default:
+		c.w.Error("ERR unknown subcommand '" + string(args[1]) + "'. Try COMMAND HELP.")
+	}
+}
+
+func cmdGet(c *conn, args [][]byte) {
+	if e, ok := c.srv.store.get(args[1]); ok {
+		c.w.Bulk(e.val)
+		return
+	}
+	c.w.Null()
+}
+
+// cmdSet: SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL].
+func cmdSet(c *conn, args [][]byte) {
+	var nx, xx, get, keepTTL bool
+	var expireAt int64
+	haveExpire := false
+	for i := 3; i < len(args); i++ {
+		switch opt := lower(args[i]); opt {
+		case "nx":
+			nx = true
+		case "xx":
+			xx = true
+		case "get":
+			get = true
+		case "keepttl":
+			keepTTL = true
+		case "ex", "px", "exat", "pxat":
+			if haveExpire || i+1 >= len(args) {
+				c.w.Error(errSyntax)
+				return
+			}
+			n, ok := parseInt(args[i+1])
+			if !ok {
+				c.w.Error(errNotInt)
+				return
+			}
+			if n <= 0 || (opt == "ex" || opt == "exat") && n > math.MaxInt64/1000 {
+				c.w.Error("ERR invalid expire time in 'set' command")
+				return
+			}
+			switch opt {
+			case "ex":
+				expireAt = c.srv.store.nowMs() + n*1000
+			case "px":
+				expireAt = c.srv.store.nowMs() + n
+			case "exat":
+				expireAt = n * 1000
+			case "pxat":
+				expireAt = n
+			}
+			haveExpire = true
+			i++
+		default:
+			c.w.Error(errSyntax)
+			return
+		}
+	}
+	if (nx && xx) || (keepTTL && haveExpire) {
+		c.w.Error(errSyntax)
+		return
+	}
+	val := bytes.Clone(args[2])
+	var old []byte
+	var existed, written bool
+	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
+		existed, old = ok, e.val
+		if (nx && ok) || (xx && !ok) {
+			return e, ok
+		}
+		written = true
+		n := entry{val: val, expireAt: expireAt}
+		if keepTTL && ok {
+			n.expireAt = e.expireAt
+		}
+		return n, true
+	})
+	switch {
+	case get && existed:
+		c.w.Bulk(old)
+	case get, !written:
+		c.w.Null()
+	default:
+		c.w.OK()
+	}
+}
+
+func cmdSetNX(c *conn, args [][]byte) {
+	val := bytes.Clone(args[2])
+	set := false
+	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
+		if ok {
+			return e, true
+		}
+		set = true
+		return entry{val: val}, true
+	})
+	c.w.Integer(boolInt(set))
+}
+
+func cmdGetDel(c *conn, args [][]byte) {
+	var old []byte
+	var existed bool
+	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
+		old, existed = e.val, ok
+		return entry{}, false
+	})
+	if existed {
+		c.w.Bulk(old)
+		return
+	}
+	c.w.Null()
+}
+
+func cmdMGet(c *conn, args [][]byte) {
+	c.w.ArrayHeader(len(args) - 1)
+	for _, k := range args[1:] {
+		cmdGet(c, [][]byte{nil, k})
+	}
+}
+
+func cmdMSet(c *conn, args [][]byte) {
+	if len(args)%2 != 1 {
+		c.w.Error("ERR wrong number of arguments for 'mset' command")
+		return
+	}
+	for i := 1; i < len(args); i += 2 {
+		val := bytes.Clone(args[i+1])
+		c.srv.store.update(args[i], func(entry, bool) (entry, bool) { return entry{val: val}, true })
+	}
+	c.w.OK()
+}
+
+func cmdAppend(c *conn, args [][]byte) {
+	var n int
+	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
+		v := make([]byte, 0, len(e.val)+len(args[2]))
+		v = append(append(v, e.val...), args[2]...)
+		n = len(v)
+		return entry{val: v, expireAt: e.expireAt}, true
+	})
+	c.w.Integer(int64(n))
+}
+
+func cmdStrlen(c *conn, args [][]byte) {
+	e, _ := c.srv.store.get(args[1])
+	c.w.Integer(int64(len(e.val)))
+}
+
+func cmdIncr(c *conn, args [][]byte) { incrBy(c, args[1], 1) }
+func cmdDecr(c *conn, args [][]byte) { incrBy(c, args[1], -1) }
+
+func cmdIncrBy(c *conn, args [][]byte) {
+	n, ok := parseInt(args[2])
+	if !ok {
+		c.w.Error(errNotInt)
+		return
+	}
+	incrBy(c, args[1], n)
+}
+
+func cmdDecrBy(c *conn, args [][]byte) {
+	n, ok := parseInt(args[2])
+	if !ok || n == math.MinInt64 {
+		c.w.Error(errNotInt)
+		return
+	}
+	incrBy(c, args[1], -n)
+}
+
+func incrBy(c *conn, key []byte, by int64) {
+	var result int64
+	var errMsg string
+	c.srv.store.update(key, func(e entry, ok bool) (entry, bool) {
+		cur := int64(0)
+		if ok {
+			v, good := parseInt(e.val)
+			if !good {
+				errMsg = errNotInt
+				return e, true
+			}
+			cur = v
+		}
+		if (by > 0 && cur > math.MaxInt64-by) || (by < 0 && cur < math.MinInt64-by) {
+			errMsg = errOverflow
+			return e, ok
+		}
+		result = cur + by
+		return entry{val: strconv.AppendInt(nil, result, 10), expireAt: e.expireAt}, true
+	})
+	if errMsg != "" {
+		c.w.Error(errMsg)
+		return
+	}
+	c.w.Integer(result)
+}
+
+func cmdDel(c *conn, args [][]byte) {
+	n := 0
+	for _, k := range args[1:] {
+		if c.srv.store.del(k) {
+			n++
+		}
+	}
+	c.w.Integer(int64(n))
+}
+
+func cmdExists(c *conn, args [][]byte) {
+	n := 0
+	for _, k := range args[1:] {
+		if _, ok := c.srv.store.get(k); ok {
+			n++
+		}
+	}
+	c.w.Integer(int64(n))
+}
+
+func cmdType(c *conn, args [][]byte) {
+	if _, ok := c.srv.store.get(args[1]); ok {
+		c.w.SimpleString("string")
+		return
+	}
+	c.w.SimpleString("none")
+}
+
+// cmdExpire: EXPIRE key seconds [NX|XX|GT|LT] (PEXPIRE: milliseconds).
+func cmdExpire(c *conn, args [][]byte) {
+	name := lower(args[0])
+	n, ok := parseInt(args[2])
+	if !ok {
+		c.w.Error(errNotInt)
+		return
+	}
+	unit := int64(1000)
+	if name == "pexpire" {
+		unit = 1
+	}
+	if n > math.MaxInt64/unit || n < math.MinInt64/unit {
+		c.w.Error("ERR invalid expire time in '" + name + "' command")
+		return
+	}
+	var nx, xx, gt, lt bool
+	for _, a := range args[3:] {
+		switch lower(a) {
+		case "nx":
+			nx = true
+		case "xx":
+			xx = true
+		case "gt":
+			gt = true
+		case "lt":
+			lt = true
+		default:
+			c.w.Error("ERR Unsupported option " + string(a))
+			return
+		}
+	}
+	if nx && (xx || gt || lt) || gt && lt {
+		c.w.Error("ERR NX and XX, GT or LT options at the same time are not compatible")
+		return
+	}
+	at := c.srv.store.nowMs() + n*unit
+	set := false
+	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
+		if !ok {
+			return e, false
+		}
+		// A key without expiry counts as an infinite TTL for GT and LT.
+		switch {
+		case nx && e.expireAt != 0, xx && e.expireAt == 0,
+			gt && (e.expireAt == 0 || at <= e.expireAt), lt && e.expireAt != 0 && at >= e.expireAt:
+			return e, true
+		}
+		set = true
+		if at <= c.srv.store.nowMs() {
+			return e, false // an expiry in the past deletes the key
+		}
+		e.expireAt = at
+		return e, true
+	})
+	c.w.Integer(boolInt(set))
+}
+
+func cmdTTL(c *conn, args [][]byte) {
+	e, ok := c.srv.store.get(args[1])
+	switch {
+	case !ok:
+		c.w.Integer(-2)
+	case e.expireAt == 0:
+		c.w.Integer(-1)
+	default:
+		ms := e.expireAt - c.srv.store.nowMs()
+		if lower(args[0]) == "ttl" {
+			c.w.Integer((ms + 500) / 1000)
+			return
+		}
+		c.w.Integer(ms)
+	}
+}
+
+func cmdPersist(c *conn, args [][]byte) {
+	changed := false
+	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
+		if ok && e.expireAt != 0 {
+			changed = true
+			e.expireAt = 0
+		}
+		return e, ok
+	})
+	c.w.Integer(boolInt(changed))
+}
+
+func cmdDBSize(c *conn, args [][]byte) { c.w.Integer(int64(c.srv.store.size())) }
+
+func cmdFlush(c *conn, args [][]byte) {
+	if len(args) > 2 || len(args) == 2 && lower(args[1]) != "sync" && lower(args[1]) != "async" {
+		c.w.Error(errSyntax)
+		return
+	}
+	c.srv.store.flush()
+	c.w.OK()
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
