@@ -34,9 +34,9 @@ func init() {
 }
 
 const (
-	errSyntax    = "ERR syntax error"
-	errNotInt    = "ERR value is not an integer or out of range"
-	errOverflow  = "ERR increment or decrement would overflow"
+	errSyntax   = "ERR syntax error"
+	errNotInt   = "ERR value is not an integer or out of range"
+	errOverflow = "ERR increment or decrement would overflow"
 )
 
 func lower(b []byte) string { return strings.ToLower(string(b)) }
