@@ -152,54 +152,53 @@ func cmdGet(c *conn, args [][]byte) {
 }
 
 // cmdSet: SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL].
+// As in Redis, an option may repeat (the last value wins) but may not meet a
+// conflicting one, and the expire value is checked after all options.
 func cmdSet(c *conn, args [][]byte) {
 	var nx, xx, get, keepTTL bool
-	var expireAt int64
-	haveExpire := false
+	var expireOpt string
+	var expireArg []byte
 	for i := 3; i < len(args); i++ {
-		switch opt := lower(args[i]); opt {
-		case "nx":
+		switch opt := lower(args[i]); {
+		case opt == "nx" && !xx:
 			nx = true
-		case "xx":
+		case opt == "xx" && !nx:
 			xx = true
-		case "get":
+		case opt == "get":
 			get = true
-		case "keepttl":
+		case opt == "keepttl" && expireOpt == "":
 			keepTTL = true
-		case "ex", "px", "exat", "pxat":
-			if haveExpire || i+1 >= len(args) {
-				c.w.Error(errSyntax)
-				return
-			}
-			n, ok := parseInt(args[i+1])
-			if !ok {
-				c.w.Error(errNotInt)
-				return
-			}
-			if n <= 0 || (opt == "ex" || opt == "exat") && n > math.MaxInt64/1000 {
-				c.w.Error("ERR invalid expire time in 'set' command")
-				return
-			}
-			switch opt {
-			case "ex":
-				expireAt = c.srv.store.nowMs() + n*1000
-			case "px":
-				expireAt = c.srv.store.nowMs() + n
-			case "exat":
-				expireAt = n * 1000
-			case "pxat":
-				expireAt = n
-			}
-			haveExpire = true
+		case (opt == "ex" || opt == "px" || opt == "exat" || opt == "pxat") &&
+			!keepTTL && (expireOpt == "" || expireOpt == opt) && i+1 < len(args):
+			expireOpt, expireArg = opt, args[i+1]
 			i++
 		default:
 			c.w.Error(errSyntax)
 			return
 		}
 	}
-	if (nx && xx) || (keepTTL && haveExpire) {
-		c.w.Error(errSyntax)
-		return
+	var expireAt int64
+	haveExpire := expireOpt != ""
+	if haveExpire {
+		n, ok := parseInt(expireArg)
+		if !ok {
+			c.w.Error(errNotInt)
+			return
+		}
+		if n <= 0 || (expireOpt == "ex" || expireOpt == "exat") && n > math.MaxInt64/1000 {
+			c.w.Error("ERR invalid expire time in 'set' command")
+			return
+		}
+		switch expireOpt {
+		case "ex":
+			expireAt = c.srv.store.nowMs() + n*1000
+		case "px":
+			expireAt = c.srv.store.nowMs() + n
+		case "exat":
+			expireAt = n * 1000
+		case "pxat":
+			expireAt = n
+		}
 	}
 	val := bytes.Clone(args[2])
 	var old []byte
