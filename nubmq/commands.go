@@ -26,7 +26,10 @@ func init() {
 		{"mget", -2, cmdMGet}, {"mset", -3, cmdMSet}, {"append", 3, cmdAppend}, {"strlen", 2, cmdStrlen},
 		{"incr", 2, cmdIncr}, {"decr", 2, cmdDecr}, {"incrby", 3, cmdIncrBy}, {"decrby", 3, cmdDecrBy},
 		{"del", -2, cmdDel}, {"unlink", -2, cmdDel}, {"exists", -2, cmdExists}, {"type", 2, cmdType},
-		{"expire", -3, cmdExpire}, {"pexpire", -3, cmdExpire}, {"ttl", 2, cmdTTL}, {"pttl", 2, cmdTTL},
+		{"expire", -3, cmdExpire}, {"pexpire", -3, cmdExpire}, {"expireat", -3, cmdExpire}, {"pexpireat", -3, cmdExpire},
+		{"ttl", 2, cmdTTL}, {"pttl", 2, cmdTTL}, {"expiretime", 2, cmdExpireTime}, {"pexpiretime", 2, cmdExpireTime},
+		{"getset", 3, cmdGetSet}, {"setex", 4, cmdSetEx}, {"psetex", 4, cmdSetEx},
+		{"rename", 3, cmdRename}, {"renamenx", 3, cmdRename},
 		{"persist", 2, cmdPersist}, {"dbsize", 1, cmdDBSize}, {"flushdb", -1, cmdFlush}, {"flushall", -1, cmdFlush},
 	} {
 		commandTable[cmd.name] = cmd
@@ -143,12 +146,18 @@ func cmdCommand(c *conn, args [][]byte) {
 	}
 }
 
+// String values are never mutated in place (writes replace the slice), so
+// they may be read after the shard lock is released.
 func cmdGet(c *conn, args [][]byte) {
-	if e, ok := c.srv.store.get(args[1]); ok {
+	e, ok := c.srv.store.get(args[1])
+	switch {
+	case ok && e.isHash():
+		c.w.Error(errWrongType)
+	case ok:
 		c.w.Bulk(e.val)
-		return
+	default:
+		c.w.Null()
 	}
-	c.w.Null()
 }
 
 // cmdSet: SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL].
@@ -202,9 +211,13 @@ func cmdSet(c *conn, args [][]byte) {
 	}
 	val := bytes.Clone(args[2])
 	var old []byte
-	var existed, written bool
+	var existed, written, wrong bool
 	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
 		existed, old = ok, e.val
+		if get && ok && e.isHash() {
+			wrong = true
+			return e, ok
+		}
 		if (nx && ok) || (xx && !ok) {
 			return e, ok
 		}
@@ -216,6 +229,8 @@ func cmdSet(c *conn, args [][]byte) {
 		return n, true
 	})
 	switch {
+	case wrong:
+		c.w.Error(errWrongType)
 	case get && existed:
 		c.w.Bulk(old)
 	case get, !written:
@@ -240,11 +255,19 @@ func cmdSetNX(c *conn, args [][]byte) {
 
 func cmdGetDel(c *conn, args [][]byte) {
 	var old []byte
-	var existed bool
+	var existed, wrong bool
 	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
+		if ok && e.isHash() {
+			wrong = true
+			return e, true
+		}
 		old, existed = e.val, ok
 		return entry{}, false
 	})
+	if wrong {
+		c.w.Error(errWrongType)
+		return
+	}
 	if existed {
 		c.w.Bulk(old)
 		return
@@ -255,7 +278,11 @@ func cmdGetDel(c *conn, args [][]byte) {
 func cmdMGet(c *conn, args [][]byte) {
 	c.w.ArrayHeader(len(args) - 1)
 	for _, k := range args[1:] {
-		cmdGet(c, [][]byte{nil, k})
+		if e, ok := c.srv.store.get(k); ok && !e.isHash() {
+			c.w.Bulk(e.val)
+		} else {
+			c.w.Null() // MGET answers nil for a key of another type
+		}
 	}
 }
 
@@ -273,17 +300,30 @@ func cmdMSet(c *conn, args [][]byte) {
 
 func cmdAppend(c *conn, args [][]byte) {
 	var n int
+	wrong := false
 	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
+		if ok && e.isHash() {
+			wrong = true
+			return e, true
+		}
 		v := make([]byte, 0, len(e.val)+len(args[2]))
 		v = append(append(v, e.val...), args[2]...)
 		n = len(v)
 		return entry{val: v, expireAt: e.expireAt}, true
 	})
+	if wrong {
+		c.w.Error(errWrongType)
+		return
+	}
 	c.w.Integer(int64(n))
 }
 
 func cmdStrlen(c *conn, args [][]byte) {
-	e, _ := c.srv.store.get(args[1])
+	e, ok := c.srv.store.get(args[1])
+	if ok && e.isHash() {
+		c.w.Error(errWrongType)
+		return
+	}
 	c.w.Integer(int64(len(e.val)))
 }
 
@@ -313,6 +353,10 @@ func incrBy(c *conn, key []byte, by int64) {
 	var errMsg string
 	c.srv.store.update(key, func(e entry, ok bool) (entry, bool) {
 		cur := int64(0)
+		if ok && e.isHash() {
+			errMsg = errWrongType
+			return e, true
+		}
 		if ok {
 			v, good := parseInt(e.val)
 			if !good {
@@ -356,11 +400,15 @@ func cmdExists(c *conn, args [][]byte) {
 }
 
 func cmdType(c *conn, args [][]byte) {
-	if _, ok := c.srv.store.get(args[1]); ok {
+	e, ok := c.srv.store.get(args[1])
+	switch {
+	case ok && e.isHash():
+		c.w.SimpleString("hash")
+	case ok:
 		c.w.SimpleString("string")
-		return
+	default:
+		c.w.SimpleString("none")
 	}
-	c.w.SimpleString("none")
 }
 
 // cmdExpire: EXPIRE key seconds [NX|XX|GT|LT] (PEXPIRE: milliseconds).
@@ -372,7 +420,7 @@ func cmdExpire(c *conn, args [][]byte) {
 		return
 	}
 	unit := int64(1000)
-	if name == "pexpire" {
+	if name == "pexpire" || name == "pexpireat" {
 		unit = 1
 	}
 	if n > math.MaxInt64/unit || n < math.MinInt64/unit {
@@ -400,6 +448,9 @@ func cmdExpire(c *conn, args [][]byte) {
 		return
 	}
 	at := c.srv.store.nowMs() + n*unit
+	if name == "expireat" || name == "pexpireat" {
+		at = n * unit
+	}
 	set := false
 	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
 		if !ok {
@@ -466,4 +517,57 @@ func boolInt(b bool) int64 {
 		return 1
 	}
 	return 0
+}
+
+func cmdExpireTime(c *conn, args [][]byte) {
+	e, ok := c.srv.store.get(args[1])
+	switch {
+	case !ok:
+		c.w.Integer(-2)
+	case e.expireAt == 0:
+		c.w.Integer(-1)
+	case lower(args[0]) == "expiretime":
+		c.w.Integer((e.expireAt + 500) / 1000) // rounded, as Redis does
+	default:
+		c.w.Integer(e.expireAt)
+	}
+}
+
+// cmdGetSet is SET key value GET.
+func cmdGetSet(c *conn, args [][]byte) {
+	cmdSet(c, [][]byte{args[0], args[1], args[2], []byte("GET")})
+}
+
+// cmdSetEx: SETEX key seconds value, PSETEX key milliseconds value.
+func cmdSetEx(c *conn, args [][]byte) {
+	name := lower(args[0])
+	n, ok := parseInt(args[2])
+	if !ok {
+		c.w.Error(errNotInt)
+		return
+	}
+	if n <= 0 || name == "setex" && n > math.MaxInt64/1000 {
+		c.w.Error("ERR invalid expire time in '" + name + "' command")
+		return
+	}
+	opt := []byte("EX")
+	if name == "psetex" {
+		opt = []byte("PX")
+	}
+	cmdSet(c, [][]byte{[]byte("set"), args[1], args[3], opt, args[2]})
+}
+
+// cmdRename: RENAME src dst (RENAMENX: only if dst does not exist). The
+// value keeps its expiry.
+func cmdRename(c *conn, args [][]byte) {
+	nx := lower(args[0]) == "renamenx"
+	res := c.srv.store.rename(args[1], args[2], nx)
+	switch {
+	case res < 0:
+		c.w.Error("ERR no such key")
+	case nx:
+		c.w.Integer(int64(res))
+	default:
+		c.w.OK()
+	}
 }

@@ -4,15 +4,20 @@
 // already received), and a command table with Redis's arities and error
 // texts.
 //
-// This first version serves strings and key expiry (GET, SET with every
-// option, SETNX, GETDEL, MGET, MSET, APPEND, STRLEN, INCR/DECR[BY], DEL,
-// UNLINK, EXISTS, TYPE, EXPIRE/PEXPIRE with NX XX GT LT, TTL, PTTL, PERSIST,
-// DBSIZE, FLUSHDB/FLUSHALL) and the connection commands (PING, ECHO, QUIT,
-// HELLO 2|3, SELECT 0, COMMAND COUNT|DOCS). The keyspace is a fixed set of
-// locked map shards with lazy expiry: an expired key is invisible at once.
-// The incrementally resizing engine, active expiry, eviction, hashes,
-// pub/sub and persistence of issue 3 come next, behind the same store
-// methods.
+// This first version serves strings, hashes and key expiry: GET, SET (NX XX
+// GET EX PX EXAT PXAT KEEPTTL), SETNX, SETEX, PSETEX, GETSET, GETDEL, MGET,
+// MSET, APPEND, STRLEN, INCR/DECR[BY]; HSET, HGET, HMGET, HDEL, HEXISTS,
+// HLEN, HGETALL, HKEYS, HVALS, HINCRBY; DEL, UNLINK, EXISTS, TYPE, RENAME,
+// RENAMENX, EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT (NX XX GT LT), TTL, PTTL,
+// EXPIRETIME, PEXPIRETIME, PERSIST, DBSIZE, FLUSHDB/FLUSHALL; and the
+// connection commands (PING, ECHO, QUIT, HELLO 2|3, SELECT 0, COMMAND
+// COUNT|DOCS). Commands on a key of the other type answer WRONGTYPE. Every
+// reply is checked against a real Redis 7 by TestDifferentialRedis.
+//
+// The keyspace is a fixed set of locked map shards with lazy expiry: an
+// expired key is invisible at once. The incrementally resizing engine,
+// active expiry, eviction, pub/sub and persistence of issue 3 come next,
+// behind the same store methods.
 //
 // Concurrency: one goroutine per connection; the keyspace's shards are
 // independently locked. A panic in a command is caught, logged and closes

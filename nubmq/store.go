@@ -24,10 +24,16 @@ type shard struct {
 	m  map[string]entry
 }
 
+// entry is one key's value: a string (hash == nil) or a hash. Hash maps
+// are mutated only under the shard's write lock and read only under its read
+// lock (store.view), never after.
 type entry struct {
 	val      []byte
+	hash     map[string][]byte
 	expireAt int64 // unix ms; 0: no expiry
 }
+
+func (e entry) isHash() bool { return e.hash != nil }
 
 func newStore(now func() time.Time) *store {
 	s := &store{seed: maphash.MakeSeed(), now: now}
@@ -37,9 +43,9 @@ func newStore(now func() time.Time) *store {
 	return s
 }
 
-func (s *store) shard(key []byte) *shard {
-	return &s.shards[maphash.Bytes(s.seed, key)%storeShards]
-}
+func (s *store) shardIndex(key []byte) uint64 { return maphash.Bytes(s.seed, key) % storeShards }
+
+func (s *store) shard(key []byte) *shard { return &s.shards[s.shardIndex(key)] }
 
 func (s *store) nowMs() int64 { return s.now().UnixMilli() }
 
@@ -55,6 +61,20 @@ func (s *store) get(key []byte) (entry, bool) {
 		return entry{}, false
 	}
 	return e, true
+}
+
+// view runs fn on a live key under its shard's read lock; fn must copy
+// what it keeps.
+func (s *store) view(key []byte, fn func(e entry, ok bool)) {
+	sh := s.shard(key)
+	now := s.nowMs()
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	e, ok := sh.m[string(key)]
+	if ok && !e.live(now) {
+		e, ok = entry{}, false
+	}
+	fn(e, ok)
 }
 
 // update runs fn on a key under its shard's lock. fn sees the live entry (or
@@ -113,4 +133,33 @@ func (s *store) flush() {
 		clear(sh.m)
 		sh.mu.Unlock()
 	}
+}
+
+// rename moves src to dst (keeping its expiry) under both shards' locks,
+// taken in shard order. It returns -1 if src does not exist, 0 if nx and dst
+// exists, 1 when moved.
+func (s *store) rename(src, dst []byte, nx bool) int {
+	ia, ib := s.shardIndex(src), s.shardIndex(dst)
+	a, b := &s.shards[ia], &s.shards[ib]
+	first, second := a, b
+	if ib < ia {
+		first, second = b, a
+	}
+	first.mu.Lock()
+	defer first.mu.Unlock()
+	if second != first {
+		second.mu.Lock()
+		defer second.mu.Unlock()
+	}
+	now := s.nowMs()
+	e, ok := a.m[string(src)]
+	if !ok || !e.live(now) {
+		return -1
+	}
+	if old, exists := b.m[string(dst)]; nx && exists && old.live(now) {
+		return 0
+	}
+	delete(a.m, string(src))
+	b.m[string(dst)] = e
+	return 1
 }
