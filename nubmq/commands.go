@@ -2,6 +2,7 @@ package nubmq
 
 import (
 	"bytes"
+	"crypto/subtle"
 	"math"
 	"strconv"
 	"strings"
@@ -15,10 +16,14 @@ type command struct {
 	fn    func(c *conn, args [][]byte)
 }
 
-var commandTable map[string]*command
+// noAuth are the commands a client may send before AUTH.
+var noAuth = map[string]bool{"hello": true, "quit": true, "auth": true, "reset": true}
+
+// commandTable is filled by the init functions of the files that define
+// commands.
+var commandTable = map[string]*command{}
 
 func init() {
-	commandTable = map[string]*command{}
 	for _, cmd := range []*command{
 		{"ping", -1, cmdPing}, {"echo", 2, cmdEcho}, {"quit", -1, cmdQuit},
 		{"hello", -1, cmdHello}, {"select", 2, cmdSelect}, {"command", -1, cmdCommand},
@@ -87,17 +92,33 @@ func cmdHello(c *conn, args [][]byte) {
 		for i := 2; i < len(args); i++ {
 			switch opt := lower(args[i]); {
 			case opt == "setname" && i+1 < len(args):
-				c.name = string(args[i+1])
+				c.setInfo(func() { c.name = string(args[i+1]) })
 				i++
 			case opt == "auth" && i+2 < len(args):
-				c.w.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
-				return
+				pass := c.srv.cfg.get().RequirePass
+				switch {
+				case pass == "":
+					c.w.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+					return
+				case string(args[i+1]) != "default" || subtle.ConstantTimeCompare(args[i+2], []byte(pass)) != 1:
+					c.w.Error("WRONGPASS invalid username-password pair or user is disabled.")
+					return
+				}
+				c.authed = true
+				i += 2
 			default:
 				c.w.Error("ERR Syntax error in HELLO option '" + string(args[i]) + "'")
 				return
 			}
 		}
-		c.w.SetProtocol(int(v))
+		if !c.authed {
+			c.w.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+			return
+		}
+		c.setProtocol(int(v))
+	} else if !c.authed {
+		c.w.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return
 	}
 	c.w.MapHeader(7)
 	c.w.BulkString("server")
@@ -501,7 +522,10 @@ func cmdPersist(c *conn, args [][]byte) {
 	c.w.Integer(boolInt(changed))
 }
 
-func cmdDBSize(c *conn, args [][]byte) { c.w.Integer(int64(c.srv.store.size())) }
+func cmdDBSize(c *conn, args [][]byte) {
+	n, _ := c.srv.store.count()
+	c.w.Integer(int64(n))
+}
 
 func cmdFlush(c *conn, args [][]byte) {
 	if len(args) > 2 || len(args) == 2 && lower(args[1]) != "sync" && lower(args[1]) != "async" {

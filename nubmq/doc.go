@@ -10,8 +10,12 @@
 // HLEN, HGETALL, HKEYS, HVALS, HINCRBY; DEL, UNLINK, EXISTS, TYPE, RENAME,
 // RENAMENX, EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT (NX XX GT LT), TTL, PTTL,
 // EXPIRETIME, PEXPIRETIME, PERSIST, DBSIZE, FLUSHDB/FLUSHALL; and the
-// connection commands (PING, ECHO, QUIT, HELLO 2|3, SELECT 0, COMMAND
-// COUNT|DOCS). Commands on a key of the other type answer WRONGTYPE. Every
+// connection and server commands (PING, ECHO, QUIT, HELLO 2|3 [AUTH]
+// [SETNAME], AUTH with requirepass, RESET, SELECT 0, COMMAND COUNT|DOCS,
+// CLIENT ID|SETNAME|GETNAME|LIST|INFO|SETINFO, CONFIG GET|SET for the
+// settings that take effect (maxclients, proto-max-bulk-len, requirepass,
+// timeout), INFO server|clients|memory|stats|keyspace). Commands on a key of
+// the other type answer WRONGTYPE. Every
 // reply is checked against a real Redis 7 by TestDifferentialRedis.
 //
 // The keyspace is a fixed set of locked map shards with lazy expiry: an

@@ -22,6 +22,9 @@ type Options struct {
 	Timeout time.Duration
 	// ProtoMaxBulkLen bounds one bulk string of a request (default 512 MiB).
 	ProtoMaxBulkLen int64
+	// RequirePass, when set, makes clients AUTH before any other command
+	// (Redis's requirepass).
+	RequirePass string
 	// Logger receives connection-level errors; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock (default time.Now); tests inject one.
@@ -41,8 +44,10 @@ func (o *Options) Validate() error {
 
 // Server serves the Redis protocol over a keyspace.
 type Server struct {
-	opts  Options
-	store *store
+	opts    Options
+	store   *store
+	cfg     config // the settings CONFIG SET can change
+	started time.Time
 
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
@@ -65,13 +70,18 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxClients == 0 {
 		opts.MaxClients = DefaultMaxClients
 	}
+	if opts.ProtoMaxBulkLen == 0 {
+		opts.ProtoMaxBulkLen = resp.DefaultMaxBulkBytes
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Server{opts: opts, store: newStore(opts.Now), conns: map[*conn]struct{}{}}, nil
+	s := &Server{opts: opts, store: newStore(opts.Now), conns: map[*conn]struct{}{}, started: opts.Now()}
+	s.cfg.set(opts)
+	return s, nil
 }
 
 // Serve accepts connections on ln until Close. It returns nil after Close.
@@ -104,8 +114,9 @@ func (s *Server) Serve(ln net.Listener) error {
 }
 
 func (s *Server) start(nc net.Conn) {
+	cfg := s.cfg.get()
 	s.mu.Lock()
-	if s.closed || len(s.conns) >= s.opts.MaxClients {
+	if s.closed || len(s.conns) >= cfg.MaxClients {
 		s.mu.Unlock()
 		s.metrics.rejected.Add(1)
 		nc.Write([]byte("-ERR max number of clients reached\r\n"))
@@ -113,10 +124,12 @@ func (s *Server) start(nc net.Conn) {
 		return
 	}
 	c := &conn{
-		srv: s, nc: nc, id: s.nextID.Add(1),
-		r: resp.NewReader(nc, resp.Limits{MaxBulkBytes: s.opts.ProtoMaxBulkLen}),
-		w: resp.NewWriter(nc),
+		srv: s, nc: nc, id: s.nextID.Add(1), created: time.Now(),
+		r:      resp.NewReader(nc, resp.Limits{MaxBulkBytes: cfg.ProtoMaxBulkLen}),
+		w:      resp.NewWriter(nc),
+		authed: cfg.RequirePass == "",
 	}
+	c.proto.Store(2)
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -147,6 +160,7 @@ type Metrics struct {
 	ProtocolErrors uint64 // connections closed for malformed input
 	Clients        int    // open connections
 	Keys           int    // live keys
+	Expires        int    // live keys with an expiry
 }
 
 // Metrics returns a snapshot.
@@ -154,10 +168,11 @@ func (s *Server) Metrics() Metrics {
 	s.mu.Lock()
 	clients := len(s.conns)
 	s.mu.Unlock()
+	keys, expires := s.store.count()
 	return Metrics{
 		Commands: s.metrics.commands.Load(), Connections: s.metrics.connections.Load(),
 		Rejected: s.metrics.rejected.Load(), ProtocolErrors: s.metrics.protocolErrors.Load(),
-		Clients: clients, Keys: s.store.size(),
+		Clients: clients, Keys: keys, Expires: expires,
 	}
 }
 
@@ -168,9 +183,30 @@ type conn struct {
 	id   int64
 	r    *resp.Reader
 	w    *resp.Writer
-	name string
 	quit bool
 	cmd  []byte // scratch for the lower-cased command name
+
+	authed     bool
+	created    time.Time
+	proto      atomic.Int32 // RESP version, for CLIENT LIST
+	lastActive atomic.Int64 // unix ns of the last command
+	lastCmd    atomic.Value // string: the last command's name
+
+	// infoMu guards what CLIENT LIST shows of another connection.
+	infoMu          sync.Mutex
+	name            string
+	libName, libVer string
+}
+
+func (c *conn) setInfo(fn func()) {
+	c.infoMu.Lock()
+	fn()
+	c.infoMu.Unlock()
+}
+
+func (c *conn) setProtocol(v int) {
+	c.w.SetProtocol(v)
+	c.proto.Store(int32(v))
 }
 
 func (c *conn) serve() {
@@ -182,7 +218,7 @@ func (c *conn) serve() {
 		c.srv.mu.Unlock()
 	}()
 	for !c.quit {
-		if t := c.srv.opts.Timeout; t > 0 && c.r.Buffered() == 0 {
+		if t := c.srv.cfg.get().Timeout; t > 0 && c.r.Buffered() == 0 {
 			c.nc.SetReadDeadline(time.Now().Add(t))
 		}
 		args, err := c.r.ReadCommand()
@@ -232,6 +268,12 @@ func (c *conn) exec(args [][]byte) {
 		c.w.Error(fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.name))
 		return
 	}
+	if !c.authed && !noAuth[cmd.name] {
+		c.w.Error("NOAUTH Authentication required.")
+		return
+	}
+	c.lastActive.Store(time.Now().UnixNano())
+	c.lastCmd.Store(cmd.name)
 	c.srv.metrics.commands.Add(1)
 	cmd.fn(c, args)
 }

@@ -245,3 +245,47 @@ func TestMaxClients(t *testing.T) {
 		t.Fatalf("second client got %q", line)
 	}
 }
+
+func TestAuthConfigClientInfo(t *testing.T) {
+	_, addr := startServer(t, Options{RequirePass: "s3cret"})
+	c := dial(t, addr)
+	c.expect(`(error) NOAUTH Authentication required.`, "GET", "k")
+	c.expect(`(error) WRONGPASS invalid username-password pair or user is disabled.`, "AUTH", "nope")
+	c.expect(`"OK"`, "AUTH", "s3cret")
+	c.expect(`(nil)`, "GET", "k")
+	c.expect(`"OK"`, "SET", "k", "v", "EX", "100")
+
+	// HELLO 3 with AUTH on a fresh connection authenticates and switches.
+	h := dial(t, addr)
+	if v := h.do("HELLO", "3", "AUTH", "default", "s3cret", "SETNAME", "app"); v.Kind != '%' {
+		t.Fatalf("HELLO 3 AUTH: %v", v)
+	}
+	h.expect(`"app"`, "CLIENT", "GETNAME")
+
+	c.expect(`*["requirepass" "s3cret"]`, "CONFIG", "GET", "requirepass") // RESP2: a map is a flat array
+	if v := c.do("CONFIG", "GET", "*"); len(v.Elems) != 2*len(configParams) {
+		t.Fatalf("CONFIG GET *: %v", v)
+	}
+	c.expect(`"OK"`, "CONFIG", "SET", "timeout", "300", "maxclients", "50")
+	c.expect(`*["maxclients" "50"]`, "CONFIG", "GET", "maxclients")
+	c.expect(`(error) ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'`, "CONFIG", "SET", "nosuch", "1")
+	c.expect(`"OK"`, "CLIENT", "SETNAME", "worker-1")
+	c.expect(`"worker-1"`, "CLIENT", "GETNAME")
+	c.expect(`(error) ERR Client names cannot contain spaces, newlines or special characters.`, "CLIENT", "SETNAME", "a b")
+	c.expect(`"OK"`, "CLIENT", "SETINFO", "LIB-NAME", "go-redis")
+	list := string(c.do("CLIENT", "LIST").Str)
+	if !strings.Contains(list, "name=worker-1") || !strings.Contains(list, "name=app") || strings.Count(list, "\n") != 2 {
+		t.Fatalf("CLIENT LIST:\n%s", list)
+	}
+	info := string(c.do("INFO").Str)
+	for _, want := range []string{"# Server", "redis_version:", "connected_clients:2", "db0:keys=1,expires=1"} {
+		if !strings.Contains(info, want) {
+			t.Fatalf("INFO lacks %q:\n%s", want, info)
+		}
+	}
+	if info := string(c.do("INFO", "keyspace").Str); strings.Contains(info, "# Server") {
+		t.Fatalf("INFO keyspace printed other sections:\n%s", info)
+	}
+	c.expect(`"RESET"`, "RESET")
+	c.expect(`(error) NOAUTH Authentication required.`, "GET", "k")
+}

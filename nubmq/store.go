@@ -109,21 +109,23 @@ func (s *store) del(key []byte) bool {
 	return existed
 }
 
-// size counts live keys.
-func (s *store) size() int {
+// count returns the number of live keys and of those with an expiry.
+func (s *store) count() (keys, expires int) {
 	now := s.nowMs()
-	n := 0
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.RLock()
 		for _, e := range sh.m {
 			if e.live(now) {
-				n++
+				keys++
+				if e.expireAt != 0 {
+					expires++
+				}
 			}
 		}
 		sh.mu.RUnlock()
 	}
-	return n
+	return keys, expires
 }
 
 func (s *store) flush() {
