@@ -95,7 +95,7 @@ func sameReply(args []any, a, b any) bool {
 		if okx && oky && x > 0 && y > 0 {
 			return x-y <= 1 && y-x <= 1
 		}
-	case "HKEYS", "HVALS":
+	case "HKEYS", "HVALS", "KEYS":
 		return reflect.DeepEqual(sortedStrings(a), sortedStrings(b))
 	case "HGETALL":
 		return reflect.DeepEqual(sortedPairs(a), sortedPairs(b))
@@ -143,7 +143,30 @@ func randomCommand(rng *rand.Rand) []any {
 	num := func() any { return strconv.Itoa(rng.IntN(2000) - 200) }
 	pick := func(opts ...string) any { return opts[rng.IntN(len(opts))] }
 	field := func() any { return "f" + strconv.Itoa(rng.IntN(4)) }
-	switch rng.IntN(40) {
+	switch rng.IntN(48) {
+	case 40:
+		return []any{"GETRANGE", key(), pick("0", "1", "-1", "-3", "5", "100"), pick("0", "2", "-1", "-2", "100")}
+	case 41:
+		return []any{"SETRANGE", key(), pick("0", "2", "5", "-1", "x"), pick("ab", "", "xyz")}
+	case 42:
+		c := []any{"GETEX", key()}
+		switch rng.IntN(5) {
+		case 0:
+			c = append(c, "PERSIST")
+		case 1:
+			c = append(c, pick("EX", "PX"), strconv.Itoa(100000+rng.IntN(1000)))
+		case 2:
+			c = append(c, "EX", pick("0", "x"))
+		case 3:
+			c = append(c, "BOGUS")
+		}
+		return c
+	case 43:
+		return []any{"MSETNX", key(), val(), key(), val()}
+	case 44, 45:
+		return []any{"INCRBYFLOAT", key(), pick("0.1", "-2.5", "1e3", "3", "abc", "0.2", "10.5", "-0.1")}
+	case 46:
+		return []any{"KEYS", pick("*", "k[0-2]", "k?", "x*", "k[^1]", "*4")}
 	case 26, 27:
 		c := []any{"HSET", key(), field(), val()}
 		if rng.IntN(2) == 0 {
