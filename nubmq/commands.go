@@ -208,26 +208,11 @@ func cmdSet(c *conn, args [][]byte) {
 		}
 	}
 	var expireAt int64
-	haveExpire := expireOpt != ""
-	if haveExpire {
-		n, ok := parseInt(expireArg)
-		if !ok {
-			c.w.Error(errNotInt)
+	if expireOpt != "" {
+		var errMsg string
+		if expireAt, errMsg = expireAtMs("set", expireOpt, expireArg, c.srv.store.nowMs()); errMsg != "" {
+			c.w.Error(errMsg)
 			return
-		}
-		if n <= 0 || (expireOpt == "ex" || expireOpt == "exat") && n > math.MaxInt64/1000 {
-			c.w.Error("ERR invalid expire time in 'set' command")
-			return
-		}
-		switch expireOpt {
-		case "ex":
-			expireAt = c.srv.store.nowMs() + n*1000
-		case "px":
-			expireAt = c.srv.store.nowMs() + n
-		case "exat":
-			expireAt = n * 1000
-		case "pxat":
-			expireAt = n
 		}
 	}
 	val := bytes.Clone(args[2])
@@ -594,4 +579,25 @@ func cmdRename(c *conn, args [][]byte) {
 	default:
 		c.w.OK()
 	}
+}
+
+// expireAtMs turns the value of an EX, PX, EXAT or PXAT option into an
+// absolute unix time in milliseconds, or Redis's error for cmd.
+func expireAtMs(cmd, opt string, arg []byte, nowMs int64) (int64, string) {
+	n, ok := parseInt(arg)
+	if !ok {
+		return 0, errNotInt
+	}
+	if n <= 0 || (opt == "ex" || opt == "exat") && n > math.MaxInt64/1000 {
+		return 0, "ERR invalid expire time in '" + cmd + "' command"
+	}
+	switch opt {
+	case "ex":
+		return nowMs + n*1000, ""
+	case "px":
+		return nowMs + n, ""
+	case "exat":
+		return n * 1000, ""
+	}
+	return n, "" // pxat
 }

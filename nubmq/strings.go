@@ -2,7 +2,6 @@ package nubmq
 
 import (
 	"bytes"
-	"math"
 	"math/big"
 	"sort"
 	"strings"
@@ -115,7 +114,6 @@ func cmdGetEx(c *conn, args [][]byte) {
 			errMsg = errWrongType
 			return e, true
 		}
-		var at int64
 		switch opt {
 		case "":
 			val, found = e.val, true
@@ -125,25 +123,11 @@ func cmdGetEx(c *conn, args [][]byte) {
 			val, found = e.val, true
 			return e, true
 		}
-		n, good := parseInt(args[3])
-		if !good {
-			errMsg = errNotInt
-			return e, true
-		}
-		if n <= 0 || (opt == "ex" || opt == "exat") && n > math.MaxInt64/1000 {
-			errMsg = "ERR invalid expire time in 'getex' command"
-			return e, true
-		}
 		now := c.srv.store.nowMs()
-		switch opt {
-		case "ex":
-			at = now + n*1000
-		case "px":
-			at = now + n
-		case "exat":
-			at = n * 1000
-		case "pxat":
-			at = n
+		at, msg := expireAtMs("getex", opt, args[3], now)
+		if msg != "" {
+			errMsg = msg
+			return e, true
 		}
 		val, found = e.val, true
 		if at <= now {
