@@ -43,7 +43,7 @@ func (c *config) set(o Options) {
 // configParams are the parameters CONFIG GET/SET know. Only settings that
 // take effect are listed: maxmemory and its policies, for one, arrive with
 // eviction.
-var configParams = []string{"maxclients", "proto-max-bulk-len", "requirepass", "timeout"}
+var configParams = []string{"maxclients", "proto-max-bulk-len", "requirepass", "timeout", "notify-keyspace-events"}
 
 func configGet(o Options, name string) string {
 	switch name {
@@ -55,6 +55,9 @@ func configGet(o Options, name string) string {
 		return o.RequirePass
 	case "timeout":
 		return strconv.FormatInt(int64(o.Timeout/time.Second), 10)
+	case "notify-keyspace-events":
+		flags, _ := parseNotifyFlags(o.NotifyKeyspaceEvents)
+		return formatNotifyFlags(flags)
 	}
 	return ""
 }
@@ -81,6 +84,11 @@ func configSet(o *Options, name, value string) error {
 			return fmt.Errorf("argument couldn't be parsed into an integer")
 		}
 		o.Timeout = time.Duration(n) * time.Second
+	case "notify-keyspace-events":
+		if _, err := parseNotifyFlags(value); err != nil {
+			return fmt.Errorf("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+		}
+		o.NotifyKeyspaceEvents = value
 	default:
 		return errUnknownParam
 	}
@@ -139,6 +147,7 @@ func cmdReset(c *conn, args [][]byte) {
 	c.setProtocol(2)
 	c.setInfo(func() { c.name = "" })
 	c.authed = c.srv.cfg.get().RequirePass == ""
+	c.srv.pubsub.dropAll(c)
 	c.w.SimpleString("RESET")
 }
 
@@ -186,6 +195,8 @@ func cmdConfig(c *conn, args [][]byte) {
 			}
 		}
 		c.srv.cfg.v = o // all or nothing, as Redis
+		flags, _ := parseNotifyFlags(o.NotifyKeyspaceEvents)
+		c.srv.notify.Store(uint32(flags))
 		c.srv.cfg.mu.Unlock()
 		c.w.OK()
 	case "resetstat":
@@ -259,11 +270,12 @@ func (c *conn) describe() string {
 	last, _ := c.lastCmd.Load().(string)
 	idle := int64(0)
 	if t := c.lastActive.Load(); t > 0 {
-		idle = int64(time.Since(time.Unix(0, t)) / time.Second)
+		idle = int64(time.UnixMilli(c.srv.nowMs.Load()).Sub(time.Unix(0, t)) / time.Second)
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s name=%s age=%d idle=%d db=0 resp=%d cmd=%s lib-name=%s lib-ver=%s",
-		c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), name, int64(time.Since(c.created)/time.Second), idle,
-		c.proto.Load(), last, lib, ver)
+	subs, psubs := c.subs.counts()
+	return fmt.Sprintf("id=%d addr=%s laddr=%s name=%s age=%d idle=%d db=0 sub=%d psub=%d resp=%d cmd=%s lib-name=%s lib-ver=%s",
+		c.id, c.remote, c.addr, name, int64(time.Since(c.created)/time.Second), idle,
+		subs, psubs, c.proto.Load(), last, lib, ver)
 }
 
 // cmdInfo: INFO [section ...] with sections server, clients, memory,

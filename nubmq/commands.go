@@ -60,6 +60,18 @@ func parseInt(b []byte) (int64, bool) {
 }
 
 func cmdPing(c *conn, args [][]byte) {
+	if c.subs.count() > 0 && c.w.Protocol() < 3 && len(args) <= 2 {
+		// A subscribed RESP2 client gets PING's reply in the shape of a
+		// message, as in Redis.
+		c.w.ArrayHeader(2)
+		c.w.BulkString("pong")
+		if len(args) == 2 {
+			c.w.Bulk(args[1])
+		} else {
+			c.w.BulkString("")
+		}
+		return
+	}
 	switch len(args) {
 	case 1:
 		c.w.SimpleString("PONG")
@@ -234,6 +246,12 @@ func cmdSet(c *conn, args [][]byte) {
 		}
 		return n, true
 	})
+	if written {
+		c.srv.notifyKey(c, notifyString, "set", args[1])
+		if expireAt != 0 {
+			c.srv.notifyKey(c, notifyGeneric, "expire", args[1])
+		}
+	}
 	switch {
 	case wrong:
 		c.w.Error(errWrongType)
@@ -256,6 +274,9 @@ func cmdSetNX(c *conn, args [][]byte) {
 		set = true
 		return entry{val: val}, true
 	})
+	if set {
+		c.srv.notifyKey(c, notifyString, "set", args[1])
+	}
 	c.w.Integer(boolInt(set))
 }
 
@@ -275,6 +296,7 @@ func cmdGetDel(c *conn, args [][]byte) {
 		return
 	}
 	if existed {
+		c.srv.notifyKey(c, notifyGeneric, "del", args[1])
 		c.w.Bulk(old)
 		return
 	}
@@ -300,6 +322,7 @@ func cmdMSet(c *conn, args [][]byte) {
 	for i := 1; i < len(args); i += 2 {
 		val := bytes.Clone(args[i+1])
 		c.srv.store.update(args[i], func(entry, bool) (entry, bool) { return entry{val: val}, true })
+		c.srv.notifyKey(c, notifyString, "set", args[i])
 	}
 	c.w.OK()
 }
@@ -321,6 +344,7 @@ func cmdAppend(c *conn, args [][]byte) {
 		c.w.Error(errWrongType)
 		return
 	}
+	c.srv.notifyKey(c, notifyString, "append", args[1])
 	c.w.Integer(int64(n))
 }
 
@@ -382,6 +406,7 @@ func incrBy(c *conn, key []byte, by int64) {
 		c.w.Error(errMsg)
 		return
 	}
+	c.srv.notifyKey(c, notifyString, "incrby", key)
 	c.w.Integer(result)
 }
 
@@ -389,6 +414,7 @@ func cmdDel(c *conn, args [][]byte) {
 	n := 0
 	for _, k := range args[1:] {
 		if c.srv.store.del(k) {
+			c.srv.notifyKey(c, notifyGeneric, "del", k)
 			n++
 		}
 	}
@@ -457,7 +483,7 @@ func cmdExpire(c *conn, args [][]byte) {
 	if name == "expireat" || name == "pexpireat" {
 		at = n * unit
 	}
-	set := false
+	set, deleted := false, false
 	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
 		if !ok {
 			return e, false
@@ -470,11 +496,18 @@ func cmdExpire(c *conn, args [][]byte) {
 		}
 		set = true
 		if at <= c.srv.store.nowMs() {
+			deleted = true
 			return e, false // an expiry in the past deletes the key
 		}
 		e.expireAt = at
 		return e, true
 	})
+	switch {
+	case deleted:
+		c.srv.notifyKey(c, notifyGeneric, "del", args[1])
+	case set:
+		c.srv.notifyKey(c, notifyGeneric, "expire", args[1])
+	}
 	c.w.Integer(boolInt(set))
 }
 
@@ -504,6 +537,9 @@ func cmdPersist(c *conn, args [][]byte) {
 		}
 		return e, ok
 	})
+	if changed {
+		c.srv.notifyKey(c, notifyGeneric, "persist", args[1])
+	}
 	c.w.Integer(boolInt(changed))
 }
 
@@ -571,6 +607,10 @@ func cmdSetEx(c *conn, args [][]byte) {
 func cmdRename(c *conn, args [][]byte) {
 	nx := lower(args[0]) == "renamenx"
 	res := c.srv.store.rename(args[1], args[2], nx)
+	if res > 0 {
+		c.srv.notifyKey(c, notifyGeneric, "rename_from", args[1])
+		c.srv.notifyKey(c, notifyGeneric, "rename_to", args[2])
+	}
 	switch {
 	case res < 0:
 		c.w.Error("ERR no such key")

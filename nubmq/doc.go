@@ -15,7 +15,11 @@
 // [SETNAME], AUTH with requirepass, RESET, SELECT 0, COMMAND COUNT|DOCS,
 // CLIENT ID|SETNAME|GETNAME|LIST|INFO|SETINFO, CONFIG GET|SET for the
 // settings that take effect (maxclients, proto-max-bulk-len, requirepass,
-// timeout), INFO server|clients|memory|stats|keyspace). Commands on a key of
+// timeout, notify-keyspace-events), INFO server|clients|memory|stats|keyspace);
+// pub/sub (SUBSCRIBE, PSUBSCRIBE, their UNSUBSCRIBEs, PUBLISH, PUBSUB
+// CHANNELS|NUMSUB|NUMPAT, RESP3 pushes) and keyspace notifications
+// (__keyspace@0__ and __keyevent@0__, Redis's event names and classes).
+// Commands on a key of
 // the other type answer WRONGTYPE. Every
 // reply is checked against a real Redis 7 by TestDifferentialRedis.
 //
@@ -24,7 +28,17 @@
 // active expiry, eviction, pub/sub and persistence of issue 3 come next,
 // behind the same store methods.
 //
-// Concurrency: one goroutine per connection; the keyspace's shards are
-// independently locked. A panic in a command is caught, logged and closes
-// only that connection.
+// Concurrency: Options.IOThreads event loops (epoll, loop_linux.go) each own
+// a set of connections: a loop reads a ready socket once, parses every
+// complete command in the buffer (resp.Parser, arguments alias the buffer),
+// runs them and writes all the replies with one write — Redis's model, one
+// loop per thread. A client whose replies pile up is not read until they
+// drain. PUBLISH from another loop leaves messages in the subscriber's push
+// buffer and wakes its loop (eventfd); a subscriber over its output buffer
+// limit is closed, never waited for. The keyspace's shards are locked
+// independently. A panic in a command is caught, logged and closes only that
+// connection.
+//
+// Lock order: a keyspace shard, then pubsub.mu, then a conn's pushMu, then a
+// loop's mu.
 package nubmq

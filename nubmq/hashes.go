@@ -46,6 +46,7 @@ func cmdHSet(c *conn, args [][]byte) {
 		c.w.Error(errWrongType)
 		return
 	}
+	c.srv.notifyKey(c, notifyHash, "hset", args[1])
 	c.w.Integer(int64(added))
 }
 
@@ -103,7 +104,7 @@ func cmdHMGet(c *conn, args [][]byte) {
 }
 
 func cmdHDel(c *conn, args [][]byte) {
-	removed, wrong := 0, false
+	removed, wrong, emptied := 0, false, false
 	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
 		if !ok {
 			return e, false
@@ -118,11 +119,18 @@ func cmdHDel(c *conn, args [][]byte) {
 				removed++
 			}
 		}
-		return e, len(e.hash) > 0 // an empty hash is no key at all
+		emptied = len(e.hash) == 0
+		return e, !emptied // an empty hash is no key at all
 	})
 	if wrong {
 		c.w.Error(errWrongType)
 		return
+	}
+	if removed > 0 {
+		c.srv.notifyKey(c, notifyHash, "hdel", args[1])
+		if emptied {
+			c.srv.notifyKey(c, notifyGeneric, "del", args[1])
+		}
 	}
 	c.w.Integer(int64(removed))
 }
@@ -223,5 +231,6 @@ func cmdHIncrBy(c *conn, args [][]byte) {
 		c.w.Error(errMsg)
 		return
 	}
+	c.srv.notifyKey(c, notifyHash, "hincrby", args[1])
 	c.w.Integer(result)
 }

@@ -3,9 +3,9 @@ package nubmq
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +25,24 @@ type Options struct {
 	// RequirePass, when set, makes clients AUTH before any other command
 	// (Redis's requirepass).
 	RequirePass string
+	// IOThreads is the number of event loops serving connections (default
+	// GOMAXPROCS/2, at least 1, at most 8). Each loop owns its connections:
+	// it reads their commands, runs them and writes the replies, so one loop
+	// is Redis's single thread; more loops share the keyspace, whose shards
+	// are locked independently.
+	IOThreads int
+	// PubSubBufferHard closes a subscriber whose unsent messages exceed this
+	// many bytes (Redis's client-output-buffer-limit pubsub hard limit;
+	// default 32 MiB), so a slow subscriber never stalls publishers.
+	PubSubBufferHard int64
+	// PubSubBufferSoft and PubSubBufferSoftTime close a subscriber whose
+	// unsent messages stay above PubSubBufferSoft bytes for
+	// PubSubBufferSoftTime (defaults 8 MiB and 60s, as Redis).
+	PubSubBufferSoft     int64
+	PubSubBufferSoftTime time.Duration
+	// NotifyKeyspaceEvents selects keyspace notifications, in Redis's
+	// notify-keyspace-events letters (default "": none).
+	NotifyKeyspaceEvents string
 	// Logger receives connection-level errors; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock (default time.Now); tests inject one.
@@ -34,10 +52,22 @@ type Options struct {
 // DefaultMaxClients is Redis's default maxclients.
 const DefaultMaxClients = 10000
 
+// Defaults of the pub/sub output buffer limits (Redis's
+// client-output-buffer-limit pubsub 32mb 8mb 60).
+const (
+	DefaultPubSubBufferHard     = 32 << 20
+	DefaultPubSubBufferSoft     = 8 << 20
+	DefaultPubSubBufferSoftTime = 60 * time.Second
+)
+
 // Validate reports an out-of-range field.
 func (o *Options) Validate() error {
-	if o.MaxClients < 0 || o.Timeout < 0 || o.ProtoMaxBulkLen < 0 {
+	if o.MaxClients < 0 || o.Timeout < 0 || o.ProtoMaxBulkLen < 0 || o.IOThreads < 0 ||
+		o.PubSubBufferHard < 0 || o.PubSubBufferSoft < 0 || o.PubSubBufferSoftTime < 0 {
 		return errors.New("nubmq: options: negative bound")
+	}
+	if _, err := parseNotifyFlags(o.NotifyKeyspaceEvents); err != nil {
+		return fmt.Errorf("nubmq: options: notify-keyspace-events: %w", err)
 	}
 	return nil
 }
@@ -47,22 +77,30 @@ type Server struct {
 	opts    Options
 	store   *store
 	cfg     config // the settings CONFIG SET can change
+	pubsub  pubsub
+	notify  atomic.Uint32 // keyspace notification flags (notify-keyspace-events)
 	started time.Time
+	nowMs   atomic.Int64 // the clock, read once per batch of commands
+	loops   []*loop
+	next    atomic.Uint32 // round-robin loop for the next connection
 
-	mu      sync.Mutex
-	conns   map[*conn]struct{}
-	lns     []net.Listener
-	closed  bool
-	nextID  atomic.Int64
-	wg      sync.WaitGroup
+	mu     sync.Mutex
+	conns  map[*conn]struct{}
+	lns    []net.Listener
+	closed bool
+	nextID atomic.Int64
+	wg     sync.WaitGroup // loops and the cron
+	done   chan struct{}
+
 	metrics counters
 }
 
 type counters struct {
-	commands, connections, rejected, protocolErrors atomic.Uint64
+	commands, connections, rejected, protocolErrors, outputLimitKills atomic.Uint64
 }
 
-// New returns a Server with an empty keyspace.
+// New returns a Server with an empty keyspace. Its event loops start with
+// the first Serve.
 func New(opts Options) (*Server, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -73,24 +111,93 @@ func New(opts Options) (*Server, error) {
 	if opts.ProtoMaxBulkLen == 0 {
 		opts.ProtoMaxBulkLen = resp.DefaultMaxBulkBytes
 	}
+	if opts.IOThreads == 0 {
+		opts.IOThreads = min(max(runtime.GOMAXPROCS(0)/2, 1), 8)
+	}
+	if opts.PubSubBufferHard == 0 {
+		opts.PubSubBufferHard = DefaultPubSubBufferHard
+	}
+	if opts.PubSubBufferSoft == 0 {
+		opts.PubSubBufferSoft = DefaultPubSubBufferSoft
+	}
+	if opts.PubSubBufferSoftTime == 0 {
+		opts.PubSubBufferSoftTime = DefaultPubSubBufferSoftTime
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{opts: opts, store: newStore(opts.Now), conns: map[*conn]struct{}{}, started: opts.Now()}
+	s := &Server{opts: opts, conns: map[*conn]struct{}{}, started: opts.Now(), done: make(chan struct{})}
+	s.tick()
+	s.store = newStore(s)
 	s.cfg.set(opts)
+	flags, _ := parseNotifyFlags(opts.NotifyKeyspaceEvents)
+	s.notify.Store(uint32(flags))
+	s.pubsub.init()
 	return s, nil
 }
 
+// tick reads the clock; commands see the time of their batch, as in Redis.
+func (s *Server) tick() { s.nowMs.Store(s.opts.Now().UnixMilli()) }
+
+// start launches the event loops and the cron once.
+func (s *Server) startLoops() error {
+	if s.loops != nil {
+		return nil
+	}
+	for i := 0; i < s.opts.IOThreads; i++ {
+		l, err := newLoop(s, i)
+		if err != nil {
+			for _, l := range s.loops {
+				l.closeFDs()
+			}
+			s.loops = nil
+			return err
+		}
+		s.loops = append(s.loops, l)
+	}
+	for _, l := range s.loops {
+		s.wg.Add(1)
+		go l.run()
+	}
+	s.wg.Add(1)
+	go s.cron()
+	return nil
+}
+
+// cron does the server's periodic work: the clock, active expiry and the
+// keyspace's incremental resizing.
+func (s *Server) cron() {
+	defer s.wg.Done()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			s.tick()
+			s.store.cron()
+		}
+	}
+}
+
 // Serve accepts connections on ln until Close. It returns nil after Close.
+// ln must give TCP or Unix connections (their sockets are served by the
+// event loops).
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		ln.Close()
 		return nil
+	}
+	if err := s.startLoops(); err != nil {
+		s.mu.Unlock()
+		ln.Close()
+		return fmt.Errorf("nubmq: start event loops: %w", err)
 	}
 	s.lns = append(s.lns, ln)
 	s.mu.Unlock()
@@ -107,13 +214,19 @@ func (s *Server) Serve(ln net.Listener) error {
 			if errors.As(err, &ne) && ne.Timeout() {
 				continue
 			}
-			return fmt.Errorf("nubmq: accept: %w", err)
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			// EMFILE and friends: back off instead of spinning.
+			s.opts.Logger.Warn("accept", "err", err)
+			time.Sleep(10 * time.Millisecond)
+			continue
 		}
-		s.start(nc)
+		s.accept(nc)
 	}
 }
 
-func (s *Server) start(nc net.Conn) {
+func (s *Server) accept(nc net.Conn) {
 	cfg := s.cfg.get()
 	s.mu.Lock()
 	if s.closed || len(s.conns) >= cfg.MaxClients {
@@ -123,44 +236,67 @@ func (s *Server) start(nc net.Conn) {
 		nc.Close()
 		return
 	}
-	c := &conn{
-		srv: s, nc: nc, id: s.nextID.Add(1), created: time.Now(),
-		r:      resp.NewReader(nc, resp.Limits{MaxBulkBytes: cfg.ProtoMaxBulkLen}),
-		w:      resp.NewWriter(nc),
-		authed: cfg.RequirePass == "",
+	s.mu.Unlock()
+	fd, err := detachFD(nc)
+	if err != nil {
+		s.opts.Logger.Warn("accept: take over socket", "err", err)
+		nc.Close()
+		return
 	}
-	c.proto.Store(2)
+	l := s.loops[int(s.next.Add(1))%len(s.loops)]
+	c := newConn(s, l, fd, nc.RemoteAddr().String(), nc.LocalAddr().String(), cfg)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		closeFD(fd)
+		return
+	}
 	s.conns[c] = struct{}{}
-	s.wg.Add(1)
 	s.mu.Unlock()
 	s.metrics.connections.Add(1)
-	go c.serve()
+	l.add(c)
 }
 
-// Close stops accepting, closes every connection and waits for them.
+// forget removes a closed connection.
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// Close stops accepting, closes every connection and waits for the loops.
 func (s *Server) Close() error {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
 	s.closed = true
 	for _, ln := range s.lns {
 		ln.Close()
 	}
-	for c := range s.conns {
-		c.nc.Close()
-	}
 	s.mu.Unlock()
+	close(s.done)
+	for _, l := range s.loops {
+		l.stop()
+	}
 	s.wg.Wait()
+	for _, l := range s.loops {
+		l.closeFDs()
+	}
 	return nil
 }
 
 // Metrics is a snapshot of a Server's counters.
 type Metrics struct {
-	Commands       uint64 // commands executed
-	Connections    uint64 // connections accepted
-	Rejected       uint64 // connections refused by MaxClients
-	ProtocolErrors uint64 // connections closed for malformed input
-	Clients        int    // open connections
-	Keys           int    // live keys
-	Expires        int    // live keys with an expiry
+	Commands         uint64 // commands executed
+	Connections      uint64 // connections accepted
+	Rejected         uint64 // connections refused by MaxClients
+	ProtocolErrors   uint64 // connections closed for malformed input
+	OutputLimitKills uint64 // subscribers closed for exceeding their output buffer limit
+	Clients          int    // open connections
+	Keys             int    // live keys
+	Expires          int    // live keys with an expiry
 }
 
 // Metrics returns a snapshot.
@@ -172,123 +308,7 @@ func (s *Server) Metrics() Metrics {
 	return Metrics{
 		Commands: s.metrics.commands.Load(), Connections: s.metrics.connections.Load(),
 		Rejected: s.metrics.rejected.Load(), ProtocolErrors: s.metrics.protocolErrors.Load(),
-		Clients: clients, Keys: keys, Expires: expires,
+		OutputLimitKills: s.metrics.outputLimitKills.Load(),
+		Clients:          clients, Keys: keys, Expires: expires,
 	}
-}
-
-// conn is one client connection, served by one goroutine.
-type conn struct {
-	srv  *Server
-	nc   net.Conn
-	id   int64
-	r    *resp.Reader
-	w    *resp.Writer
-	quit bool
-	cmd  []byte // scratch for the lower-cased command name
-
-	authed     bool
-	created    time.Time
-	proto      atomic.Int32 // RESP version, for CLIENT LIST
-	lastActive atomic.Int64 // unix ns of the last command
-	lastCmd    atomic.Value // string: the last command's name
-
-	// infoMu guards what CLIENT LIST shows of another connection.
-	infoMu          sync.Mutex
-	name            string
-	libName, libVer string
-}
-
-func (c *conn) setInfo(fn func()) {
-	c.infoMu.Lock()
-	fn()
-	c.infoMu.Unlock()
-}
-
-func (c *conn) setProtocol(v int) {
-	c.w.SetProtocol(v)
-	c.proto.Store(int32(v))
-}
-
-func (c *conn) serve() {
-	defer c.srv.wg.Done()
-	defer func() {
-		c.nc.Close()
-		c.srv.mu.Lock()
-		delete(c.srv.conns, c)
-		c.srv.mu.Unlock()
-	}()
-	for !c.quit {
-		if t := c.srv.cfg.get().Timeout; t > 0 && c.r.Buffered() == 0 {
-			c.nc.SetReadDeadline(time.Now().Add(t))
-		}
-		args, err := c.r.ReadCommand()
-		if err != nil {
-			if resp.IsProtocolError(err) {
-				c.srv.metrics.protocolErrors.Add(1)
-				c.w.Error("ERR " + err.Error())
-				c.w.Flush()
-			} else if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-				c.srv.opts.Logger.Debug("connection read", "id", c.id, "err", err)
-			}
-			return
-		}
-		c.exec(args)
-		// Pipelining: reply once per batch of commands already received.
-		if c.r.Buffered() == 0 || c.w.Buffered() > 64<<10 {
-			if err := c.w.Flush(); err != nil {
-				return
-			}
-		}
-	}
-	c.w.Flush()
-}
-
-// exec runs one command. A panic is a bug: it is logged, the client gets an
-// error and the connection is closed; the server keeps running.
-func (c *conn) exec(args [][]byte) {
-	defer func() {
-		if p := recover(); p != nil {
-			c.srv.opts.Logger.Error("command panicked", "command", string(args[0]), "panic", p)
-			c.w.Error("ERR internal error")
-			c.quit = true
-		}
-	}()
-	c.cmd = append(c.cmd[:0], args[0]...)
-	for i, b := range c.cmd {
-		if b >= 'A' && b <= 'Z' {
-			c.cmd[i] = b + 'a' - 'A'
-		}
-	}
-	cmd, ok := commandTable[string(c.cmd)]
-	if !ok {
-		c.unknownCommand(args)
-		return
-	}
-	if (cmd.arity > 0 && len(args) != cmd.arity) || (cmd.arity < 0 && len(args) < -cmd.arity) {
-		c.w.Error(fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.name))
-		return
-	}
-	if !c.authed && !noAuth[cmd.name] {
-		c.w.Error("NOAUTH Authentication required.")
-		return
-	}
-	c.lastActive.Store(time.Now().UnixNano())
-	c.lastCmd.Store(cmd.name)
-	c.srv.metrics.commands.Add(1)
-	cmd.fn(c, args)
-}
-
-func (c *conn) unknownCommand(args [][]byte) {
-	msg := fmt.Sprintf("ERR unknown command '%s', with args beginning with: ", truncate(args[0], 128))
-	for _, a := range args[1:min(len(args), 21)] {
-		msg += fmt.Sprintf("'%s' ", truncate(a, 128))
-	}
-	c.w.Error(msg)
-}
-
-func truncate(b []byte, n int) string {
-	if len(b) > n {
-		return string(b[:n]) + "..."
-	}
-	return string(b)
 }

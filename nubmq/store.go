@@ -3,7 +3,6 @@ package nubmq
 import (
 	"hash/maphash"
 	"sync"
-	"time"
 )
 
 // store is the keyspace: string keys to string values with an optional
@@ -14,7 +13,7 @@ import (
 type store struct {
 	seed   maphash.Seed
 	shards [storeShards]shard
-	now    func() time.Time
+	srv    *Server
 }
 
 const storeShards = 256
@@ -35,8 +34,8 @@ type entry struct {
 
 func (e entry) isHash() bool { return e.hash != nil }
 
-func newStore(now func() time.Time) *store {
-	s := &store{seed: maphash.MakeSeed(), now: now}
+func newStore(srv *Server) *store {
+	s := &store{seed: maphash.MakeSeed(), srv: srv}
 	for i := range s.shards {
 		s.shards[i].m = map[string]entry{}
 	}
@@ -47,7 +46,10 @@ func (s *store) shardIndex(key []byte) uint64 { return maphash.Bytes(s.seed, key
 
 func (s *store) shard(key []byte) *shard { return &s.shards[s.shardIndex(key)] }
 
-func (s *store) nowMs() int64 { return s.now().UnixMilli() }
+func (s *store) nowMs() int64 { return s.srv.nowMs.Load() }
+
+// cron is the keyspace's periodic work (none yet for this store).
+func (s *store) cron() {}
 
 func (e entry) live(nowMs int64) bool { return e.expireAt == 0 || e.expireAt > nowMs }
 

@@ -85,6 +85,9 @@ func cmdSetRange(c *conn, args [][]byte) {
 		c.w.Error(errMsg)
 		return
 	}
+	if len(args[3]) > 0 {
+		c.srv.notifyKey(c, notifyString, "setrange", args[1])
+	}
 	c.w.Integer(int64(n))
 }
 
@@ -104,7 +107,7 @@ func cmdGetEx(c *conn, args [][]byte) {
 		}
 	}
 	var val []byte
-	var found bool
+	var found, deleted bool
 	var errMsg string
 	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
 		if !ok {
@@ -131,11 +134,21 @@ func cmdGetEx(c *conn, args [][]byte) {
 		}
 		val, found = e.val, true
 		if at <= now {
+			deleted = true
 			return e, false // an expiry in the past deletes the key
 		}
 		e.expireAt = at
 		return e, true
 	})
+	switch {
+	case errMsg != "" || !found:
+	case deleted:
+		c.srv.notifyKey(c, notifyGeneric, "del", args[1])
+	case opt == "persist":
+		c.srv.notifyKey(c, notifyGeneric, "persist", args[1])
+	case opt != "":
+		c.srv.notifyKey(c, notifyGeneric, "expire", args[1])
+	}
 	switch {
 	case errMsg != "":
 		c.w.Error(errMsg)
@@ -174,6 +187,7 @@ func cmdMSetNX(c *conn, args [][]byte) {
 	}
 	for i := 1; i < len(args); i += 2 {
 		s.shard(args[i]).m[string(args[i])] = entry{val: bytes.Clone(args[i+1])}
+		c.srv.notifyKey(c, notifyString, "set", args[i])
 	}
 	c.w.Integer(1)
 }
@@ -250,6 +264,7 @@ func cmdIncrByFloat(c *conn, args [][]byte) {
 		c.w.Error(errMsg)
 		return
 	}
+	c.srv.notifyKey(c, notifyString, "incrbyfloat", args[1])
 	c.w.BulkString(result)
 }
 

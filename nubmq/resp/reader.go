@@ -107,7 +107,7 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 			}
 			continue
 		}
-		n, err := r.readCount("mbulk count")
+		n, err := r.readCount("mbulk count string")
 		if err != nil {
 			return nil, err
 		}
@@ -131,7 +131,7 @@ func (r *Reader) readMultibulk(n int) ([][]byte, error) {
 		if c != '$' {
 			return nil, protoErr("expected '$', got '%c'", c)
 		}
-		l, err := r.readCount("bulk count")
+		l, err := r.readCount("bulk count string")
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +190,7 @@ func (r *Reader) readCount(what string) (int64, error) {
 	}
 	n, ok := parseInt(line)
 	if !ok {
-		if what == "mbulk count" {
+		if what == "mbulk count string" {
 			return 0, protoErr("invalid multibulk length")
 		}
 		return 0, protoErr("invalid bulk length")

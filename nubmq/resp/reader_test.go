@@ -10,22 +10,7 @@ import (
 
 func readAll(t *testing.T, in string, lim Limits) ([][]string, error) {
 	t.Helper()
-	r := NewReader(strings.NewReader(in), lim)
-	var cmds [][]string
-	for {
-		args, err := r.ReadCommand()
-		if err == io.EOF {
-			return cmds, nil
-		}
-		if err != nil {
-			return cmds, err
-		}
-		var c []string
-		for _, a := range args {
-			c = append(c, string(a))
-		}
-		cmds = append(cmds, c)
-	}
+	return readAllCmds([]byte(in), lim)
 }
 
 func TestReadCommand(t *testing.T) {

@@ -1,7 +1,6 @@
 package resp
 
 import (
-	"bufio"
 	"io"
 	"math"
 	"strconv"
@@ -12,16 +11,43 @@ import (
 // maps and sets as flat arrays, pushes as arrays, doubles as bulk strings,
 // booleans as integers, null as the null bulk string (or null array). It is
 // not safe for concurrent use.
+//
+// Replies accumulate in the Writer's buffer. Flush sends them to the
+// io.Writer given to NewWriter; a server that writes sockets itself uses
+// NewBuffer and takes the bytes with Bytes and Discard.
 type Writer struct {
-	w     *bufio.Writer
+	buf   []byte
+	out   io.Writer
 	proto int
 	num   []byte
 }
 
 // NewWriter returns a RESP2 Writer over w.
-func NewWriter(w io.Writer) *Writer {
-	return &Writer{w: bufio.NewWriterSize(w, 16<<10), proto: 2}
+func NewWriter(w io.Writer) *Writer { return &Writer{out: w, proto: 2} }
+
+// NewBuffer returns a RESP2 Writer with no io.Writer: replies stay in its
+// buffer until the caller takes them (Bytes, Discard).
+func NewBuffer() *Writer { return &Writer{proto: 2} }
+
+// Bytes returns the buffered replies; they stay buffered until Discard.
+func (w *Writer) Bytes() []byte { return w.buf }
+
+// Discard drops the first n buffered bytes (those the caller has sent).
+// When the buffer empties, its memory is kept for reuse unless it grew past
+// 64 KiB.
+func (w *Writer) Discard(n int) {
+	switch {
+	case n >= len(w.buf) && cap(w.buf) > 64<<10:
+		w.buf = nil
+	case n >= len(w.buf):
+		w.buf = w.buf[:0]
+	default:
+		w.buf = w.buf[:copy(w.buf, w.buf[n:])]
+	}
 }
+
+// Raw appends bytes that are already RESP-encoded.
+func (w *Writer) Raw(b []byte) { w.buf = append(w.buf, b...) }
 
 // SetProtocol switches between 2 and 3.
 func (w *Writer) SetProtocol(v int) { w.proto = v }
@@ -29,23 +55,31 @@ func (w *Writer) SetProtocol(v int) { w.proto = v }
 // Protocol returns 2 or 3.
 func (w *Writer) Protocol() int { return w.proto }
 
-// Flush writes buffered replies to the underlying writer.
-func (w *Writer) Flush() error { return w.w.Flush() }
+// Flush writes buffered replies to the io.Writer given to NewWriter (a
+// Writer made by NewBuffer keeps them).
+func (w *Writer) Flush() error {
+	if w.out == nil || len(w.buf) == 0 {
+		return nil
+	}
+	_, err := w.out.Write(w.buf)
+	w.Discard(len(w.buf))
+	return err
+}
 
 // Buffered returns the bytes waiting for Flush.
-func (w *Writer) Buffered() int { return w.w.Buffered() }
+func (w *Writer) Buffered() int { return len(w.buf) }
 
 func (w *Writer) line(prefix byte, s string) {
-	w.w.WriteByte(prefix)
-	w.w.WriteString(s)
-	w.w.WriteString("\r\n")
+	w.buf = append(w.buf, prefix)
+	w.buf = append(w.buf, s...)
+	w.buf = append(w.buf, "\r\n"...)
 }
 
 func (w *Writer) header(prefix byte, n int64) {
 	w.num = strconv.AppendInt(w.num[:0], n, 10)
-	w.w.WriteByte(prefix)
-	w.w.Write(w.num)
-	w.w.WriteString("\r\n")
+	w.buf = append(w.buf, prefix)
+	w.buf = append(w.buf, w.num...)
+	w.buf = append(w.buf, "\r\n"...)
 }
 
 // SimpleString writes +s. s must not contain CR or LF.
@@ -72,33 +106,33 @@ func (w *Writer) Integer(n int64) { w.header(':', n) }
 // Bulk writes a bulk string.
 func (w *Writer) Bulk(b []byte) {
 	w.header('$', int64(len(b)))
-	w.w.Write(b)
-	w.w.WriteString("\r\n")
+	w.buf = append(w.buf, b...)
+	w.buf = append(w.buf, "\r\n"...)
 }
 
 // BulkString writes a bulk string.
 func (w *Writer) BulkString(s string) {
 	w.header('$', int64(len(s)))
-	w.w.WriteString(s)
-	w.w.WriteString("\r\n")
+	w.buf = append(w.buf, s...)
+	w.buf = append(w.buf, "\r\n"...)
 }
 
 // Null writes a null (a missing value): $-1 in RESP2, _ in RESP3.
 func (w *Writer) Null() {
 	if w.proto >= 3 {
-		w.w.WriteString("_\r\n")
+		w.buf = append(w.buf, "_\r\n"...)
 		return
 	}
-	w.w.WriteString("$-1\r\n")
+	w.buf = append(w.buf, "$-1\r\n"...)
 }
 
 // NullArray writes a null aggregate: *-1 in RESP2, _ in RESP3.
 func (w *Writer) NullArray() {
 	if w.proto >= 3 {
-		w.w.WriteString("_\r\n")
+		w.buf = append(w.buf, "_\r\n"...)
 		return
 	}
-	w.w.WriteString("*-1\r\n")
+	w.buf = append(w.buf, "*-1\r\n"...)
 }
 
 // ArrayHeader starts an array of n elements.
@@ -146,9 +180,9 @@ func (w *Writer) Double(f float64) {
 func (w *Writer) Bool(b bool) {
 	if w.proto >= 3 {
 		if b {
-			w.w.WriteString("#t\r\n")
+			w.buf = append(w.buf, "#t\r\n"...)
 		} else {
-			w.w.WriteString("#f\r\n")
+			w.buf = append(w.buf, "#f\r\n"...)
 		}
 		return
 	}

@@ -1,0 +1,334 @@
+package nubmq
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// loop is one event loop: an epoll instance and the connections it owns. It
+// reads a ready socket once, runs every complete command it received and
+// writes the replies with one write, so a batch of pipelined commands costs
+// one read and one write, as in Redis. Other goroutines reach a loop only
+// through add (a new connection) and queueFlush (pub/sub messages for one of
+// its connections), both of which wake it through an eventfd.
+type loop struct {
+	srv    *Server
+	idx    int
+	epfd   int
+	wakefd int
+	conns  map[int32]*conn // by fd; loop goroutine only
+	events []unix.EpollEvent
+
+	mu       sync.Mutex
+	incoming []*conn // connections to register
+	flushq   []*conn // connections with pushes waiting
+	stopping bool
+	woken    atomic.Bool // a wake is pending: no need to write the eventfd again
+
+	// pushBytes counts the pushes queued for this loop's connections since
+	// it last wrote them; a long batch of PUBLISH writes them mid-batch.
+	pushBytes atomic.Int64
+
+	lastIdleCheck time.Time
+}
+
+func newLoop(s *Server, idx int) (*loop, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("epoll_create1: %w", err)
+	}
+	wakefd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	l := &loop{srv: s, idx: idx, epfd: epfd, wakefd: wakefd, conns: map[int32]*conn{}, events: make([]unix.EpollEvent, 256)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wakefd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wakefd)}); err != nil {
+		l.closeFDs()
+		return nil, fmt.Errorf("epoll_ctl eventfd: %w", err)
+	}
+	return l, nil
+}
+
+func (l *loop) closeFDs() {
+	unix.Close(l.wakefd)
+	unix.Close(l.epfd)
+}
+
+// wake makes epoll_wait return (at most one eventfd write per wake-up).
+func (l *loop) wake() {
+	if l.woken.CompareAndSwap(false, true) {
+		var one = [8]byte{1}
+		unix.Write(l.wakefd, one[:])
+	}
+}
+
+func (l *loop) add(c *conn) {
+	l.mu.Lock()
+	l.incoming = append(l.incoming, c)
+	l.mu.Unlock()
+	l.wake()
+}
+
+// queueFlush asks the loop to write c's pushes. from is the loop the caller
+// runs on (nil if none): a loop flushes its own queue before it sleeps, so
+// it needs no wake-up.
+func (l *loop) queueFlush(c *conn, from *loop) {
+	l.mu.Lock()
+	l.flushq = append(l.flushq, c)
+	l.mu.Unlock()
+	if from != l {
+		l.wake()
+	}
+}
+
+func (l *loop) stop() {
+	l.mu.Lock()
+	l.stopping = true
+	l.mu.Unlock()
+	l.woken.Store(false)
+	l.wake()
+}
+
+func (l *loop) run() {
+	defer l.srv.wg.Done()
+	for {
+		timeout := -1
+		if l.srv.cfg.get().Timeout > 0 {
+			timeout = 1000
+		}
+		n, err := unix.EpollWait(l.epfd, l.events, timeout)
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			l.srv.opts.Logger.Error("epoll_wait", "err", err)
+			n = 0
+			time.Sleep(time.Millisecond)
+		}
+		l.srv.tick()
+		for i := 0; i < n; i++ {
+			ev := l.events[i]
+			if int(ev.Fd) == l.wakefd {
+				var buf [8]byte
+				unix.Read(l.wakefd, buf[:])
+				l.woken.Store(false)
+				continue
+			}
+			c := l.conns[ev.Fd]
+			if c == nil {
+				continue
+			}
+			if ev.Events&(unix.EPOLLIN|unix.EPOLLHUP|unix.EPOLLERR) != 0 && !c.readPaused {
+				l.readable(c)
+			}
+			if ev.Events&unix.EPOLLOUT != 0 && !c.closed && l.flush(c) && c.stalled && !c.readPaused {
+				l.serve(c)
+			}
+		}
+		if l.drainQueues() {
+			return
+		}
+		if timeout > 0 {
+			l.closeIdle()
+		}
+	}
+}
+
+// drainQueues registers new connections and writes queued pushes. It
+// reports whether the loop is stopping (then every connection is closed).
+func (l *loop) drainQueues() bool {
+	l.mu.Lock()
+	incoming, flushq, stopping := l.incoming, l.flushq, l.stopping
+	l.incoming, l.flushq = nil, nil
+	l.mu.Unlock()
+	for _, c := range incoming {
+		if stopping {
+			closeFD(c.fd)
+			c.closed = true
+			l.srv.forget(c)
+			continue
+		}
+		c.events = unix.EPOLLIN
+		if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, c.fd, &unix.EpollEvent{Events: c.events, Fd: int32(c.fd)}); err != nil {
+			l.srv.opts.Logger.Warn("epoll_ctl add", "err", err)
+			closeFD(c.fd)
+			c.closed = true
+			l.srv.forget(c)
+			continue
+		}
+		l.conns[int32(c.fd)] = c
+	}
+	l.flushPushes(flushq)
+	if stopping {
+		for _, c := range l.conns {
+			l.close(c)
+		}
+	}
+	return stopping
+}
+
+// flushPushes writes the pushes queued for the given connections.
+func (l *loop) flushPushes(flushq []*conn) {
+	l.pushBytes.Store(0)
+	for _, c := range flushq {
+		if !c.closed {
+			l.flush(c)
+		}
+	}
+}
+
+// flushPushesNow writes the queued pushes in the middle of a batch of
+// commands, when they have grown large enough to matter to subscribers'
+// output buffer limits.
+func (l *loop) flushPushesNow() {
+	l.mu.Lock()
+	flushq := l.flushq
+	l.flushq = nil
+	l.mu.Unlock()
+	l.flushPushes(flushq)
+}
+
+func (l *loop) readable(c *conn) {
+	buf := c.inSpace()
+	n, err := unix.Read(c.fd, buf)
+	switch {
+	case n > 0:
+		c.in = c.in[:len(c.in)+n]
+	case err == unix.EAGAIN || err == unix.EINTR:
+		return
+	default: // EOF or a socket error: the client is gone
+		l.close(c)
+		return
+	}
+	l.serve(c)
+}
+
+// serve runs c's received commands and writes the replies, repeating while
+// commands were left over because replies piled up and the socket took them.
+func (l *loop) serve(c *conn) {
+	for {
+		c.process()
+		if !l.flush(c) || !c.stalled || c.readPaused {
+			return
+		}
+	}
+}
+
+// flush writes c's replies and pushes, then sets the epoll interest: write
+// readiness while replies remain, reads paused while they pile up. It
+// reports false when it closed the connection.
+func (l *loop) flush(c *conn) bool {
+	c.takePush()
+	for c.w.Buffered() > 0 {
+		n, err := unix.Write(c.fd, c.w.Bytes())
+		if n > 0 {
+			c.w.Discard(n)
+			continue
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err != unix.EAGAIN {
+			l.close(c)
+			return false
+		}
+		break
+	}
+	c.outPending.Store(int64(c.w.Buffered()))
+	c.pushMu.Lock()
+	c.trackOutputLocked(int64(c.w.Buffered() + len(c.push)))
+	c.pushMu.Unlock()
+	if c.killed.Load() {
+		l.srv.metrics.outputLimitKills.Add(1)
+		l.close(c)
+		return false
+	}
+	if c.quit && c.w.Buffered() == 0 {
+		l.close(c)
+		return false
+	}
+	want := uint32(unix.EPOLLIN)
+	c.readPaused = c.w.Buffered() >= pauseReadsBytes || c.quit
+	if c.readPaused {
+		want = 0
+	}
+	if c.w.Buffered() > 0 {
+		want |= unix.EPOLLOUT
+	}
+	if want != c.events {
+		c.events = want
+		if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_MOD, c.fd, &unix.EpollEvent{Events: want, Fd: int32(c.fd)}); err != nil {
+			l.close(c)
+			return false
+		}
+	}
+	return true
+}
+
+func (l *loop) close(c *conn) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
+	delete(l.conns, int32(c.fd))
+	closeFD(c.fd)
+	l.srv.pubsub.dropAll(c)
+	l.srv.forget(c)
+}
+
+// closeIdle closes connections idle longer than the timeout (checked once
+// a second; subscribers are exempt, as in Redis).
+func (l *loop) closeIdle() {
+	now := time.UnixMilli(l.srv.nowMs.Load())
+	if now.Sub(l.lastIdleCheck) < time.Second {
+		return
+	}
+	l.lastIdleCheck = now
+	t := l.srv.cfg.get().Timeout
+	if t <= 0 {
+		return
+	}
+	for _, c := range l.conns {
+		if c.subs.count() == 0 && now.Sub(time.Unix(0, c.lastActive.Load())) > t {
+			l.close(c)
+		}
+	}
+}
+
+// detachFD takes a connection's socket out of Go's runtime poller: it
+// returns a non-blocking duplicate of the descriptor, closes nc, and leaves
+// the socket to an event loop.
+func detachFD(nc net.Conn) (int, error) {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return -1, fmt.Errorf("nubmq: %T has no socket", nc)
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := -1
+	var dupErr error
+	if err := raw.Control(func(s uintptr) {
+		fd, dupErr = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0)
+	}); err != nil {
+		return -1, err
+	}
+	if dupErr != nil {
+		return -1, fmt.Errorf("dup socket: %w", dupErr)
+	}
+	nc.Close()
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+func closeFD(fd int) { unix.Close(fd) }
