@@ -86,6 +86,15 @@ type Config struct {
 	Filter string
 	// Seed seeds every synthetic data generator.
 	Seed uint64
+	// Requests, when not zero, is how many requests each kv run sends
+	// (default: 200,000 quick, 1,000,000 full).
+	Requests int
+	// ReefBin, when not empty, is the reef binary the kv suite serves Nubmq
+	// with, instead of one it builds from ../cmd/reef.
+	ReefBin string
+	// Header, when not nil, receives the "# " lines a suite adds to the
+	// output's header (where Reef was built from, its peers' versions).
+	Header io.Writer
 }
 
 // minPairs is the least number of pairs a measurement may rest on.

@@ -26,7 +26,7 @@ const (
 )
 
 func usage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "usage: go run . <suite> [--quick] [--json FILE] [--dir DIR] [--case SUBSTR] [--pairs N] [--seed N]\n\nsuites:\n")
+	fmt.Fprintf(w, "usage: go run . <suite> [--quick] [--json FILE] [--dir DIR] [--case SUBSTR] [--pairs N] [--seed N] [--requests N] [--reef-bin FILE]\n\nsuites:\n")
 	names := make([]string, 0, len(suites))
 	for n := range suites {
 		names = append(names, n)
@@ -58,12 +58,14 @@ func parseArgs(fs *flag.FlagSet, args []string) (positional []string, err error)
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	quick := fs.Bool("quick", false, "short runs, 3 pairs: the whole suite in under 2 minutes")
+	quick := fs.Bool("quick", false, "short runs, 3 pairs: the whole suite in under 2 minutes (kv: about 3)")
 	jsonPath := fs.String("json", "", "also write the RESULT objects, one per line, to `FILE`")
 	dir := fs.String("dir", "", "make the fresh run directories under `DIR` (default: the system temp dir)")
 	filter := fs.String("case", "", "run only the cases whose name contains `SUBSTR`")
 	pairs := fs.Int("pairs", 0, fmt.Sprintf("Reef/peer pairs per case, at least %d (default: 3 quick, 5 full)", minPairs))
 	seed := fs.Uint64("seed", 1, "seed of the synthetic data")
+	requests := fs.Int("requests", 0, "kv: requests per redis-benchmark run (default: 200000 quick, 1000000 full)")
+	reefBin := fs.String("reef-bin", "", "kv: serve Nubmq with this reef `binary` instead of building ../cmd/reef")
 	positional, err := parseArgs(fs, args)
 	if err == flag.ErrHelp {
 		usage(stdout, fs)
@@ -84,7 +86,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stderr, fs)
 		return exitUsage
 	}
-	cfg := Config{Quick: *quick, Pairs: *pairs, Filter: *filter, Seed: *seed}
+	cfg := Config{Quick: *quick, Pairs: *pairs, Filter: *filter, Seed: *seed,
+		Requests: *requests, ReefBin: *reefBin, Header: stdout}
+	if cfg.Requests < 0 {
+		fmt.Fprintf(stderr, "bench: --requests %d: not a count\n", cfg.Requests)
+		return exitUsage
+	}
 	if cfg.Pairs == 0 {
 		cfg.Pairs = 5
 		if cfg.Quick {
