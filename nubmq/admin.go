@@ -43,7 +43,8 @@ func (c *config) set(o Options) {
 // configParams are the parameters CONFIG GET/SET know. Only settings that
 // take effect are listed: maxmemory and its policies, for one, arrive with
 // eviction.
-var configParams = []string{"maxclients", "proto-max-bulk-len", "requirepass", "timeout", "notify-keyspace-events"}
+var configParams = []string{"maxclients", "proto-max-bulk-len", "requirepass", "timeout", "notify-keyspace-events",
+	"save", "appendonly"}
 
 func configGet(o Options, name string) string {
 	switch name {
@@ -58,6 +59,10 @@ func configGet(o Options, name string) string {
 	case "notify-keyspace-events":
 		flags, _ := parseNotifyFlags(o.NotifyKeyspaceEvents)
 		return formatNotifyFlags(flags)
+	case "save": // no automatic snapshots
+		return ""
+	case "appendonly":
+		return "no"
 	}
 	return ""
 }

@@ -161,24 +161,6 @@ func cmdSelect(c *conn, args [][]byte) {
 	}
 }
 
-// cmdCommand answers enough of COMMAND for redis-cli and client libraries:
-// COUNT, DOCS (no docs yet: an empty map) and the bare form (no metadata:
-// an empty array).
-func cmdCommand(c *conn, args [][]byte) {
-	if len(args) == 1 {
-		c.w.ArrayHeader(0)
-		return
-	}
-	switch lower(args[1]) {
-	case "count":
-		c.w.Integer(int64(len(commandTable)))
-	case "docs":
-		c.w.MapHeader(0)
-	default:
-		c.w.Error("ERR unknown subcommand '" + string(args[1]) + "'. Try COMMAND HELP.")
-	}
-}
-
 // String values are never mutated in place (writes replace the slice), so
 // they may be read after the shard lock is released.
 func cmdGet(c *conn, args [][]byte) {

@@ -289,3 +289,21 @@ func TestAuthConfigClientInfo(t *testing.T) {
 	c.expect(`"RESET"`, "RESET")
 	c.expect(`(error) NOAUTH Authentication required.`, "GET", "k")
 }
+
+func TestCommandMetadata(t *testing.T) {
+	for name := range commandTable {
+		if _, ok := commandMetas[name]; !ok {
+			t.Errorf("command %q has no COMMAND metadata", name)
+		}
+	}
+	_, addr := startServer(t, Options{})
+	c := dial(t, addr)
+	if n := c.do("COMMAND", "COUNT").Int; n != int64(len(commandTable)) {
+		t.Fatalf("COMMAND COUNT = %d", n)
+	}
+	c.expect(`*[*["get" 2 *["readonly" "fast"] 1 1 1 *["@string"] *[] *[] *[]] (nil)]`, "COMMAND", "INFO", "get", "nosuch")
+	c.expect(`*["set" *["summary" "Sets a key's string value, with optional expiry and conditions." "since" "1.0.0" "group" "string"]]`, "COMMAND", "DOCS", "set")
+	if v := c.do("COMMAND"); len(v.Elems) != len(commandTable) {
+		t.Fatalf("COMMAND gave %d entries", len(v.Elems))
+	}
+}
