@@ -59,7 +59,7 @@ func cmdSetRange(c *conn, args [][]byte) {
 		c.w.Error("ERR offset is out of range")
 		return
 	}
-	if off+int64(len(args[3])) > c.srv.cfg.get().ProtoMaxBulkLen {
+	if off > c.srv.cfg.get().ProtoMaxBulkLen-int64(len(args[3])) { // no overflow: both terms are bounded
 		c.w.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
 		return
 	}
