@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/reefdb/reef/nubmq/internal/kv"
 )
 
 // command is one entry of the command table. arity follows Redis: n > 0
@@ -161,18 +163,14 @@ func cmdSelect(c *conn, args [][]byte) {
 	}
 }
 
-// String values are never mutated in place (writes replace the slice), so
-// they may be read after the shard lock is released.
 func cmdGet(c *conn, args [][]byte) {
-	e, ok := c.srv.store.get(args[1])
-	switch {
-	case ok && e.isHash():
-		c.w.Error(errWrongType)
-	case ok:
-		c.w.Bulk(e.val)
-	default:
-		c.w.Null()
-	}
+	viewString(c, args[1], func(val []byte, exists bool, _ int64) {
+		if exists {
+			c.w.Bulk(val)
+		} else {
+			c.w.Null()
+		}
+	})
 }
 
 // cmdSet: SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL].
@@ -209,24 +207,36 @@ func cmdSet(c *conn, args [][]byte) {
 			return
 		}
 	}
-	val := bytes.Clone(args[2])
-	var old []byte
-	var existed, written, wrong bool
-	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
-		existed, old = ok, e.val
-		if get && ok && e.isHash() {
-			wrong = true
-			return e, ok
+	written := false
+	c.srv.store.Update(args[1], func(tx *kv.Tx) {
+		exists := tx.Exists()
+		if get {
+			switch {
+			case tx.Kind() == kv.KindHash:
+				c.w.Error(errWrongType)
+				return
+			case exists:
+				c.w.Bulk(tx.Bytes()) // the reply is copied before the value changes
+			default:
+				c.w.Null()
+			}
 		}
-		if (nx && ok) || (xx && !ok) {
-			return e, ok
+		if (nx && exists) || (xx && !exists) {
+			if !get {
+				c.w.Null()
+			}
+			return
 		}
+		at := expireAt
+		if keepTTL {
+			at = tx.ExpireAt()
+		}
+		tx.Set(args[2], at)
+		c.logSet(args[1], args[2], at)
 		written = true
-		n := entry{val: val, expireAt: expireAt}
-		if keepTTL && ok {
-			n.expireAt = e.expireAt
+		if !get {
+			c.w.OK()
 		}
-		return n, true
 	})
 	if written {
 		c.srv.notifyKey(c, notifyString, "set", args[1])
@@ -234,27 +244,16 @@ func cmdSet(c *conn, args [][]byte) {
 			c.srv.notifyKey(c, notifyGeneric, "expire", args[1])
 		}
 	}
-	switch {
-	case wrong:
-		c.w.Error(errWrongType)
-	case get && existed:
-		c.w.Bulk(old)
-	case get, !written:
-		c.w.Null()
-	default:
-		c.w.OK()
-	}
 }
 
 func cmdSetNX(c *conn, args [][]byte) {
-	val := bytes.Clone(args[2])
 	set := false
-	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
-		if ok {
-			return e, true
+	c.srv.store.Update(args[1], func(tx *kv.Tx) {
+		if !tx.Exists() {
+			tx.Set(args[2], 0)
+			c.logSet(args[1], args[2], 0)
+			set = true
 		}
-		set = true
-		return entry{val: val}, true
 	})
 	if set {
 		c.srv.notifyKey(c, notifyString, "set", args[1])
@@ -263,36 +262,35 @@ func cmdSetNX(c *conn, args [][]byte) {
 }
 
 func cmdGetDel(c *conn, args [][]byte) {
-	var old []byte
-	var existed, wrong bool
-	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
-		if ok && e.isHash() {
-			wrong = true
-			return e, true
+	deleted := false
+	c.srv.store.Update(args[1], func(tx *kv.Tx) {
+		switch tx.Kind() {
+		case kv.KindHash:
+			c.w.Error(errWrongType)
+		case kv.KindString:
+			c.w.Bulk(tx.Bytes())
+			tx.Delete()
+			c.logDel(args[1])
+			deleted = true
+		default:
+			c.w.Null()
 		}
-		old, existed = e.val, ok
-		return entry{}, false
 	})
-	if wrong {
-		c.w.Error(errWrongType)
-		return
-	}
-	if existed {
+	if deleted {
 		c.srv.notifyKey(c, notifyGeneric, "del", args[1])
-		c.w.Bulk(old)
-		return
 	}
-	c.w.Null()
 }
 
 func cmdMGet(c *conn, args [][]byte) {
 	c.w.ArrayHeader(len(args) - 1)
 	for _, k := range args[1:] {
-		if e, ok := c.srv.store.get(k); ok && !e.isHash() {
-			c.w.Bulk(e.val)
-		} else {
-			c.w.Null() // MGET answers nil for a key of another type
-		}
+		c.srv.store.View(k, func(v *kv.Value) {
+			if v.Kind() == kv.KindString {
+				c.w.Bulk(v.Bytes())
+			} else {
+				c.w.Null() // MGET answers nil for a key of another type
+			}
+		})
 	}
 }
 
@@ -302,25 +300,29 @@ func cmdMSet(c *conn, args [][]byte) {
 		return
 	}
 	for i := 1; i < len(args); i += 2 {
-		val := bytes.Clone(args[i+1])
-		c.srv.store.update(args[i], func(entry, bool) (entry, bool) { return entry{val: val}, true })
+		c.srv.store.Update(args[i], func(tx *kv.Tx) {
+			tx.Set(args[i+1], 0)
+			c.logSet(args[i], args[i+1], 0)
+		})
 		c.srv.notifyKey(c, notifyString, "set", args[i])
 	}
 	c.w.OK()
 }
 
 func cmdAppend(c *conn, args [][]byte) {
-	var n int
-	wrong := false
-	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
-		if ok && e.isHash() {
+	n, wrong := 0, false
+	c.srv.store.Update(args[1], func(tx *kv.Tx) {
+		if tx.Kind() == kv.KindHash {
 			wrong = true
-			return e, true
+			return
 		}
-		v := make([]byte, 0, len(e.val)+len(args[2]))
-		v = append(append(v, e.val...), args[2]...)
+		old := tx.Bytes()
+		v := make([]byte, 0, len(old)+len(args[2]))
+		v = append(append(v, old...), args[2]...)
+		at := tx.ExpireAt()
+		tx.Set(v, at)
+		c.logSet(args[1], v, at)
 		n = len(v)
-		return entry{val: v, expireAt: e.expireAt}, true
 	})
 	if wrong {
 		c.w.Error(errWrongType)
@@ -331,12 +333,7 @@ func cmdAppend(c *conn, args [][]byte) {
 }
 
 func cmdStrlen(c *conn, args [][]byte) {
-	e, ok := c.srv.store.get(args[1])
-	if ok && e.isHash() {
-		c.w.Error(errWrongType)
-		return
-	}
-	c.w.Integer(int64(len(e.val)))
+	viewString(c, args[1], func(val []byte, _ bool, _ int64) { c.w.Integer(int64(len(val))) })
 }
 
 func cmdIncr(c *conn, args [][]byte) { incrBy(c, args[1], 1) }
@@ -363,26 +360,29 @@ func cmdDecrBy(c *conn, args [][]byte) {
 func incrBy(c *conn, key []byte, by int64) {
 	var result int64
 	var errMsg string
-	c.srv.store.update(key, func(e entry, ok bool) (entry, bool) {
+	c.srv.store.Update(key, func(tx *kv.Tx) {
 		cur := int64(0)
-		if ok && e.isHash() {
+		switch tx.Kind() {
+		case kv.KindHash:
 			errMsg = errWrongType
-			return e, true
-		}
-		if ok {
-			v, good := parseInt(e.val)
+			return
+		case kv.KindString:
+			v, good := parseInt(tx.Bytes())
 			if !good {
 				errMsg = errNotInt
-				return e, true
+				return
 			}
 			cur = v
 		}
 		if (by > 0 && cur > math.MaxInt64-by) || (by < 0 && cur < math.MinInt64-by) {
 			errMsg = errOverflow
-			return e, ok
+			return
 		}
 		result = cur + by
-		return entry{val: strconv.AppendInt(nil, result, 10), expireAt: e.expireAt}, true
+		c.num = strconv.AppendInt(c.num[:0], result, 10)
+		at := tx.ExpireAt()
+		tx.Set(c.num, at)
+		c.logSet(key, tx.Bytes(), at)
 	})
 	if errMsg != "" {
 		c.w.Error(errMsg)
@@ -395,7 +395,14 @@ func incrBy(c *conn, key []byte, by int64) {
 func cmdDel(c *conn, args [][]byte) {
 	n := 0
 	for _, k := range args[1:] {
-		if c.srv.store.del(k) {
+		deleted := false
+		c.srv.store.Update(k, func(tx *kv.Tx) {
+			if tx.Delete() {
+				c.logDel(k)
+				deleted = true
+			}
+		})
+		if deleted {
 			c.srv.notifyKey(c, notifyGeneric, "del", k)
 			n++
 		}
@@ -406,23 +413,19 @@ func cmdDel(c *conn, args [][]byte) {
 func cmdExists(c *conn, args [][]byte) {
 	n := 0
 	for _, k := range args[1:] {
-		if _, ok := c.srv.store.get(k); ok {
-			n++
-		}
+		c.srv.store.View(k, func(v *kv.Value) {
+			if v.Exists() {
+				n++
+			}
+		})
 	}
 	c.w.Integer(int64(n))
 }
 
 func cmdType(c *conn, args [][]byte) {
-	e, ok := c.srv.store.get(args[1])
-	switch {
-	case ok && e.isHash():
-		c.w.SimpleString("hash")
-	case ok:
-		c.w.SimpleString("string")
-	default:
-		c.w.SimpleString("none")
-	}
+	var kind kv.Kind
+	c.srv.store.View(args[1], func(v *kv.Value) { kind = v.Kind() })
+	c.w.SimpleString(kind.String())
 }
 
 // cmdExpire: EXPIRE key seconds [NX|XX|GT|LT] (PEXPIRE: milliseconds).
@@ -461,28 +464,32 @@ func cmdExpire(c *conn, args [][]byte) {
 		c.w.Error("ERR NX and XX, GT or LT options at the same time are not compatible")
 		return
 	}
-	at := c.srv.store.nowMs() + n*unit
+	now := c.srv.store.nowMs()
+	at := now + n*unit
 	if name == "expireat" || name == "pexpireat" {
 		at = n * unit
 	}
 	set, deleted := false, false
-	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
-		if !ok {
-			return e, false
+	c.srv.store.Update(args[1], func(tx *kv.Tx) {
+		if !tx.Exists() {
+			return
 		}
 		// A key without expiry counts as an infinite TTL for GT and LT.
+		cur := tx.ExpireAt()
 		switch {
-		case nx && e.expireAt != 0, xx && e.expireAt == 0,
-			gt && (e.expireAt == 0 || at <= e.expireAt), lt && e.expireAt != 0 && at >= e.expireAt:
-			return e, true
+		case nx && cur != 0, xx && cur == 0,
+			gt && (cur == 0 || at <= cur), lt && cur != 0 && at >= cur:
+			return
 		}
 		set = true
-		if at <= c.srv.store.nowMs() {
+		if at <= now {
+			tx.Delete() // an expiry in the past deletes the key
+			c.logDel(args[1])
 			deleted = true
-			return e, false // an expiry in the past deletes the key
+			return
 		}
-		e.expireAt = at
-		return e, true
+		tx.SetExpire(at)
+		c.logExpire(args[1], at)
 	})
 	switch {
 	case deleted:
@@ -493,15 +500,18 @@ func cmdExpire(c *conn, args [][]byte) {
 	c.w.Integer(boolInt(set))
 }
 
+// cmdTTL: TTL (seconds, rounded) and PTTL.
 func cmdTTL(c *conn, args [][]byte) {
-	e, ok := c.srv.store.get(args[1])
+	var at int64
+	exists := false
+	c.srv.store.View(args[1], func(v *kv.Value) { exists, at = v.Exists(), v.ExpireAt() })
 	switch {
-	case !ok:
+	case !exists:
 		c.w.Integer(-2)
-	case e.expireAt == 0:
+	case at == 0:
 		c.w.Integer(-1)
 	default:
-		ms := e.expireAt - c.srv.store.nowMs()
+		ms := at - c.srv.store.nowMs()
 		if lower(args[0]) == "ttl" {
 			c.w.Integer((ms + 500) / 1000)
 			return
@@ -512,12 +522,12 @@ func cmdTTL(c *conn, args [][]byte) {
 
 func cmdPersist(c *conn, args [][]byte) {
 	changed := false
-	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
-		if ok && e.expireAt != 0 {
+	c.srv.store.Update(args[1], func(tx *kv.Tx) {
+		if tx.Exists() && tx.ExpireAt() != 0 {
+			tx.SetExpire(0)
+			c.logExpire(args[1], 0)
 			changed = true
-			e.expireAt = 0
 		}
-		return e, ok
 	})
 	if changed {
 		c.srv.notifyKey(c, notifyGeneric, "persist", args[1])
@@ -535,7 +545,7 @@ func cmdFlush(c *conn, args [][]byte) {
 		c.w.Error(errSyntax)
 		return
 	}
-	c.srv.store.flush()
+	c.srv.flushAll(c)
 	c.w.OK()
 }
 
@@ -547,16 +557,18 @@ func boolInt(b bool) int64 {
 }
 
 func cmdExpireTime(c *conn, args [][]byte) {
-	e, ok := c.srv.store.get(args[1])
+	var at int64
+	exists := false
+	c.srv.store.View(args[1], func(v *kv.Value) { exists, at = v.Exists(), v.ExpireAt() })
 	switch {
-	case !ok:
+	case !exists:
 		c.w.Integer(-2)
-	case e.expireAt == 0:
+	case at == 0:
 		c.w.Integer(-1)
 	case lower(args[0]) == "expiretime":
-		c.w.Integer((e.expireAt + 500) / 1000) // rounded, as Redis does
+		c.w.Integer((at + 500) / 1000) // rounded, as Redis does
 	default:
-		c.w.Integer(e.expireAt)
+		c.w.Integer(at)
 	}
 }
 
@@ -588,8 +600,18 @@ func cmdSetEx(c *conn, args [][]byte) {
 // value keeps its expiry.
 func cmdRename(c *conn, args [][]byte) {
 	nx := lower(args[0]) == "renamenx"
-	res := c.srv.store.rename(args[1], args[2], nx)
-	if res > 0 {
+	res := c.srv.store.Rename(args[1], args[2], nx)
+	if res > 0 && !bytes.Equal(args[1], args[2]) {
+		if c.srv.aof.Load() != nil {
+			// The move is logged as the source's deletion and the
+			// destination's whole state (a rename is not idempotent).
+			c.srv.store.Update(args[1], func(tx *kv.Tx) {
+				if !tx.Exists() { // else a later write re-created it, and logged it
+					c.logDel(args[1])
+				}
+			})
+			c.srv.store.Update(args[2], func(tx *kv.Tx) { c.logWhole(tx) })
+		}
 		c.srv.notifyKey(c, notifyGeneric, "rename_from", args[1])
 		c.srv.notifyKey(c, notifyGeneric, "rename_to", args[2])
 	}

@@ -23,6 +23,8 @@ type conn struct {
 	parser *resp.Parser
 	w      *resp.Writer // replies not yet written to the socket
 	cmd    []byte       // scratch for the lower-cased command name
+	num    []byte       // scratch for formatting numbers
+	aofSeq uint64       // the AOF sequence of this client's last effect
 
 	quit       bool   // close once the replies are written
 	closed     bool   // the socket is closed

@@ -75,8 +75,17 @@ func TestDifferentialRedis(t *testing.T) {
 		nc.FlushAll(ctx)
 		for step := 0; step < 200; step++ {
 			args := randomCommand(rng)
-			rv, rerr := rc.Do(ctx, args...).Result()
-			nv, nerr := nc.Do(ctx, args...).Result()
+			var rv, nv any
+			var rerr, nerr error
+			if args[0] == "SCAN" {
+				// A whole iteration: cursors differ by design, the keys
+				// returned may not.
+				rv, rerr = scanAllKeys(ctx, rc, args[1:])
+				nv, nerr = scanAllKeys(ctx, nc, args[1:])
+			} else {
+				rv, rerr = rc.Do(ctx, args...).Result()
+				nv, nerr = nc.Do(ctx, args...).Result()
+			}
 			if fmt.Sprint(rerr) != fmt.Sprint(nerr) {
 				t.Fatalf("seed %d step %d %q: redis error %v, nubmq error %v\nreplay: go test ./nubmq -run TestDifferentialRedis -nubmq.diff-seeds=%d", seed, step, args, rerr, nerr, seed)
 			}
@@ -99,8 +108,48 @@ func sameReply(args []any, a, b any) bool {
 		return reflect.DeepEqual(sortedStrings(a), sortedStrings(b))
 	case "HGETALL":
 		return reflect.DeepEqual(sortedPairs(a), sortedPairs(b))
+	case "HSCAN": // [cursor, [field value ...]]
+		if reflect.DeepEqual(a, b) {
+			return true
+		}
+		x, _ := a.([]any)
+		y, _ := b.([]any)
+		return len(x) == 2 && len(y) == 2 && reflect.DeepEqual(x[0], y[0]) &&
+			reflect.DeepEqual(sortedPairs(x[1]), sortedPairs(y[1]))
+	case "RANDOMKEY": // any key: both answer one, or both nil
+		return (a == nil) == (b == nil)
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// scanAllKeys runs a SCAN iteration with the given options to its end and
+// returns the keys, sorted and each once.
+func scanAllKeys(ctx context.Context, c *redis.Client, opts []any) (any, error) {
+	seen := map[string]bool{}
+	cursor := "0"
+	for i := 0; i < 10000; i++ {
+		v, err := c.Do(ctx, append([]any{"SCAN", cursor}, opts...)...).Result()
+		if err != nil {
+			return nil, err
+		}
+		pair, _ := v.([]any)
+		if len(pair) != 2 {
+			return nil, fmt.Errorf("SCAN reply %v", v)
+		}
+		keys, _ := pair[1].([]any)
+		for _, k := range keys {
+			seen[fmt.Sprint(k)] = true
+		}
+		if cursor = fmt.Sprint(pair[0]); cursor == "0" {
+			var out []string
+			for k := range seen {
+				out = append(out, k)
+			}
+			sort.Strings(out)
+			return fmt.Sprint(out), nil
+		}
+	}
+	return nil, fmt.Errorf("SCAN did not finish")
 }
 
 // sortedStrings and sortedPairs compare hash replies without their order:
@@ -143,7 +192,30 @@ func randomCommand(rng *rand.Rand) []any {
 	num := func() any { return strconv.Itoa(rng.IntN(2000) - 200) }
 	pick := func(opts ...string) any { return opts[rng.IntN(len(opts))] }
 	field := func() any { return "f" + strconv.Itoa(rng.IntN(4)) }
-	switch rng.IntN(48) {
+	switch rng.IntN(52) {
+	case 47, 48:
+		c := []any{}
+		if rng.IntN(2) == 0 {
+			c = append(c, "MATCH", pick("*", "k[0-2]", "k?", "x*"))
+		}
+		if rng.IntN(2) == 0 {
+			c = append(c, "COUNT", pick("1", "3", "100", "0", "x"))
+		}
+		if rng.IntN(3) == 0 {
+			c = append(c, "TYPE", pick("string", "hash", "list"))
+		}
+		return append([]any{"SCAN"}, c...)
+	case 49:
+		c := []any{"HSCAN", key(), pick("0", "0", "x")}
+		if rng.IntN(2) == 0 {
+			c = append(c, "MATCH", pick("*", "f[0-1]", "x*"))
+		}
+		if rng.IntN(3) == 0 {
+			c = append(c, "COUNT", pick("1", "100", "0"))
+		}
+		return c
+	case 50:
+		return []any{"RANDOMKEY"}
 	case 40:
 		return []any{"GETRANGE", key(), pick("0", "1", "-1", "-3", "5", "100"), pick("0", "2", "-1", "-2", "100")}
 	case 41:

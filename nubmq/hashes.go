@@ -1,9 +1,10 @@
 package nubmq
 
 import (
-	"bytes"
 	"math"
 	"strconv"
+
+	"github.com/reefdb/reef/nubmq/internal/kv"
 )
 
 func init() {
@@ -11,6 +12,7 @@ func init() {
 		{"hset", -4, cmdHSet}, {"hget", 3, cmdHGet}, {"hmget", -3, cmdHMGet}, {"hdel", -3, cmdHDel},
 		{"hexists", 3, cmdHExists}, {"hlen", 2, cmdHLen}, {"hgetall", 2, cmdHGetAll},
 		{"hkeys", 2, cmdHKeys}, {"hvals", 2, cmdHVals}, {"hincrby", 4, cmdHIncrBy},
+		{"hscan", -3, cmdHScan},
 	} {
 		commandTable[cmd.name] = cmd
 	}
@@ -26,21 +28,17 @@ func cmdHSet(c *conn, args [][]byte) {
 		return
 	}
 	added, wrong := 0, false
-	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
-		if ok && !e.isHash() {
+	c.srv.store.Update(args[1], func(tx *kv.Tx) {
+		if tx.Kind() == kv.KindString {
 			wrong = true
-			return e, true
-		}
-		if !ok {
-			e = entry{hash: map[string][]byte{}}
+			return
 		}
 		for i := 2; i < len(args); i += 2 {
-			if _, had := e.hash[string(args[i])]; !had {
+			if tx.HSet(args[i], args[i+1]) {
 				added++
 			}
-			e.hash[string(args[i])] = bytes.Clone(args[i+1])
+			c.logHSet(args[1], args[i], args[i+1])
 		}
-		return e, true
 	})
 	if wrong {
 		c.w.Error(errWrongType)
@@ -50,77 +48,63 @@ func cmdHSet(c *conn, args [][]byte) {
 	c.w.Integer(int64(added))
 }
 
-// hashRead runs fn on the hash at key under the read lock; it replies
-// WRONGTYPE for a string and reports whether fn ran.
-func hashRead(c *conn, key []byte, fn func(h map[string][]byte)) bool {
+// viewHash runs fn on the hash at key (an empty Value for a missing key)
+// under its shard lock; a string gets WRONGTYPE and fn does not run. fn
+// writes its reply directly: the Value's slices are valid only inside it.
+func viewHash(c *conn, key []byte, fn func(v *kv.Value)) {
 	wrong := false
-	c.srv.store.view(key, func(e entry, ok bool) {
-		switch {
-		case ok && !e.isHash():
+	c.srv.store.View(key, func(v *kv.Value) {
+		if v.Kind() == kv.KindString {
 			wrong = true
-		case ok:
-			fn(e.hash)
-		default:
-			fn(nil)
+			return
 		}
+		fn(v)
 	})
 	if wrong {
 		c.w.Error(errWrongType)
 	}
-	return !wrong
 }
 
 func cmdHGet(c *conn, args [][]byte) {
-	var v []byte
-	var found bool
-	if hashRead(c, args[1], func(h map[string][]byte) { v, found = h[string(args[2])]; v = bytes.Clone(v) }) {
-		if found {
-			c.w.Bulk(v)
+	viewHash(c, args[1], func(v *kv.Value) {
+		if val, ok := v.HGet(args[2]); ok {
+			c.w.Bulk(val)
 		} else {
 			c.w.Null()
 		}
-	}
+	})
 }
 
 func cmdHMGet(c *conn, args [][]byte) {
-	vals := make([][]byte, len(args)-2)
-	found := make([]bool, len(vals))
-	if !hashRead(c, args[1], func(h map[string][]byte) {
-		for i, f := range args[2:] {
-			v, ok := h[string(f)]
-			vals[i], found[i] = bytes.Clone(v), ok
+	viewHash(c, args[1], func(v *kv.Value) {
+		c.w.ArrayHeader(len(args) - 2)
+		for _, f := range args[2:] {
+			if val, ok := v.HGet(f); ok {
+				c.w.Bulk(val)
+			} else {
+				c.w.Null()
+			}
 		}
-	}) {
-		return
-	}
-	c.w.ArrayHeader(len(vals))
-	for i, v := range vals {
-		if found[i] {
-			c.w.Bulk(v)
-		} else {
-			c.w.Null()
-		}
-	}
+	})
 }
 
 func cmdHDel(c *conn, args [][]byte) {
 	removed, wrong, emptied := 0, false, false
-	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
-		if !ok {
-			return e, false
-		}
-		if !e.isHash() {
+	c.srv.store.Update(args[1], func(tx *kv.Tx) {
+		switch tx.Kind() {
+		case kv.KindNone:
+			return
+		case kv.KindString:
 			wrong = true
-			return e, true
+			return
 		}
 		for _, f := range args[2:] {
-			if _, had := e.hash[string(f)]; had {
-				delete(e.hash, string(f))
+			if tx.HDel(f) { // the last field deletes the key
+				c.logHDel(args[1], f)
 				removed++
 			}
 		}
-		emptied = len(e.hash) == 0
-		return e, !emptied // an empty hash is no key at all
+		emptied = !tx.Exists()
 	})
 	if wrong {
 		c.w.Error(errWrongType)
@@ -136,62 +120,45 @@ func cmdHDel(c *conn, args [][]byte) {
 }
 
 func cmdHExists(c *conn, args [][]byte) {
-	var found bool
-	if hashRead(c, args[1], func(h map[string][]byte) { _, found = h[string(args[2])] }) {
-		c.w.Integer(boolInt(found))
-	}
+	viewHash(c, args[1], func(v *kv.Value) {
+		_, ok := v.HGet(args[2])
+		c.w.Integer(boolInt(ok))
+	})
 }
 
 func cmdHLen(c *conn, args [][]byte) {
-	n := 0
-	if hashRead(c, args[1], func(h map[string][]byte) { n = len(h) }) {
-		c.w.Integer(int64(n))
-	}
-}
-
-// hashPairs copies a hash's fields and values under the read lock.
-func hashPairs(c *conn, key []byte) (fields, vals [][]byte, ok bool) {
-	ok = hashRead(c, key, func(h map[string][]byte) {
-		for f, v := range h {
-			fields = append(fields, []byte(f))
-			vals = append(vals, bytes.Clone(v))
-		}
-	})
-	return fields, vals, ok
+	viewHash(c, args[1], func(v *kv.Value) { c.w.Integer(int64(v.HLen())) })
 }
 
 func cmdHGetAll(c *conn, args [][]byte) {
-	fields, vals, ok := hashPairs(c, args[1])
-	if !ok {
-		return
-	}
-	c.w.MapHeader(len(fields))
-	for i := range fields {
-		c.w.Bulk(fields[i])
-		c.w.Bulk(vals[i])
-	}
+	viewHash(c, args[1], func(v *kv.Value) {
+		c.w.MapHeader(v.HLen())
+		v.HRange(func(f string, val []byte) bool {
+			c.w.BulkString(f)
+			c.w.Bulk(val)
+			return true
+		})
+	})
 }
 
 func cmdHKeys(c *conn, args [][]byte) {
-	fields, _, ok := hashPairs(c, args[1])
-	if !ok {
-		return
-	}
-	c.w.ArrayHeader(len(fields))
-	for _, f := range fields {
-		c.w.Bulk(f)
-	}
+	viewHash(c, args[1], func(v *kv.Value) {
+		c.w.ArrayHeader(v.HLen())
+		v.HRange(func(f string, _ []byte) bool {
+			c.w.BulkString(f)
+			return true
+		})
+	})
 }
 
 func cmdHVals(c *conn, args [][]byte) {
-	_, vals, ok := hashPairs(c, args[1])
-	if !ok {
-		return
-	}
-	c.w.ArrayHeader(len(vals))
-	for _, v := range vals {
-		c.w.Bulk(v)
-	}
+	viewHash(c, args[1], func(v *kv.Value) {
+		c.w.ArrayHeader(v.HLen())
+		v.HRange(func(_ string, val []byte) bool {
+			c.w.Bulk(val)
+			return true
+		})
+	})
 }
 
 func cmdHIncrBy(c *conn, args [][]byte) {
@@ -202,30 +169,28 @@ func cmdHIncrBy(c *conn, args [][]byte) {
 	}
 	var result int64
 	var errMsg string
-	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
-		if ok && !e.isHash() {
+	c.srv.store.Update(args[1], func(tx *kv.Tx) {
+		if tx.Kind() == kv.KindString {
 			errMsg = errWrongType
-			return e, true
-		}
-		if !ok {
-			e = entry{hash: map[string][]byte{}}
+			return
 		}
 		cur := int64(0)
-		if v, had := e.hash[string(args[2])]; had {
+		if v, had := tx.HGet(args[2]); had {
 			n, good := parseInt(v)
 			if !good {
 				errMsg = "ERR hash value is not an integer"
-				return e, ok
+				return
 			}
 			cur = n
 		}
 		if (by > 0 && cur > math.MaxInt64-by) || (by < 0 && cur < math.MinInt64-by) {
 			errMsg = errOverflow
-			return e, ok
+			return
 		}
 		result = cur + by
-		e.hash[string(args[2])] = strconv.AppendInt(nil, result, 10)
-		return e, true
+		c.num = strconv.AppendInt(c.num[:0], result, 10)
+		tx.HSet(args[2], c.num)
+		c.logHSet(args[1], args[2], c.num)
 	})
 	if errMsg != "" {
 		c.w.Error(errMsg)
@@ -233,4 +198,51 @@ func cmdHIncrBy(c *conn, args [][]byte) {
 	}
 	c.srv.notifyKey(c, notifyHash, "hincrby", args[1])
 	c.w.Integer(result)
+}
+
+// cmdHScan: HSCAN key cursor [MATCH pattern] [COUNT count]. A hash is
+// returned whole in one call (cursor 0), as Redis does for small hashes:
+// SCAN's guarantees hold, and COUNT is only a hint.
+func cmdHScan(c *conn, args [][]byte) {
+	if _, ok := parseCursor(args[2]); !ok {
+		c.w.Error("ERR invalid cursor")
+		return
+	}
+	// Redis's order: a missing key answers an empty scan and a string
+	// WRONGTYPE before the options are parsed.
+	var kind kv.Kind
+	c.srv.store.View(args[1], func(v *kv.Value) { kind = v.Kind() })
+	switch kind {
+	case kv.KindNone:
+		c.w.ArrayHeader(2)
+		c.w.BulkString("0")
+		c.w.ArrayHeader(0)
+		return
+	case kv.KindString:
+		c.w.Error(errWrongType)
+		return
+	}
+	opts, ok := parseScanOptions(c, args[3:], false)
+	if !ok {
+		return
+	}
+	viewHash(c, args[1], func(v *kv.Value) {
+		var n int
+		v.HRange(func(f string, _ []byte) bool {
+			if opts.match == nil || globMatch(opts.match, []byte(f)) {
+				n++
+			}
+			return true
+		})
+		c.w.ArrayHeader(2)
+		c.w.BulkString("0")
+		c.w.ArrayHeader(2 * n)
+		v.HRange(func(f string, val []byte) bool {
+			if opts.match == nil || globMatch(opts.match, []byte(f)) {
+				c.w.BulkString(f)
+				c.w.Bulk(val)
+			}
+			return true
+		})
+	})
 }

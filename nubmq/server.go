@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/reefdb/reef/nubmq/internal/persist"
 	"github.com/reefdb/reef/nubmq/resp"
 )
 
@@ -76,7 +77,8 @@ func (o *Options) Validate() error {
 type Server struct {
 	opts    Options
 	store   *store
-	cfg     config // the settings CONFIG SET can change
+	aof     atomic.Pointer[persist.AOF] // nil while appendonly is off
+	cfg     config                      // the settings CONFIG SET can change
 	pubsub  pubsub
 	notify  atomic.Uint32 // keyspace notification flags (notify-keyspace-events)
 	started time.Time
@@ -131,7 +133,11 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, conns: map[*conn]struct{}{}, started: opts.Now(), done: make(chan struct{})}
 	s.tick()
-	s.store = newStore(s)
+	st, err := newStore(s)
+	if err != nil {
+		return nil, fmt.Errorf("nubmq: keyspace: %w", err)
+	}
+	s.store = st
 	s.cfg.set(opts)
 	flags, _ := parseNotifyFlags(opts.NotifyKeyspaceEvents)
 	s.notify.Store(uint32(flags))

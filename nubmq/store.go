@@ -1,169 +1,174 @@
 package nubmq
 
 import (
-	"hash/maphash"
-	"sync"
+	"strconv"
+
+	"github.com/reefdb/reef/nubmq/internal/kv"
 )
 
-// store is the keyspace: string keys to string values with an optional
-// expiry. This first version is a fixed set of locked map shards with lazy
-// expiry (an expired key is invisible at once and removed when touched); the
-// incrementally resizing engine, active expiry and eviction of issue 3
-// replace it behind the same methods.
+// store is the keyspace (package kv: packed shards that resize
+// incrementally, millisecond expiry, eviction) wired to the server: its
+// clock is the server's batch clock, and expiries and evictions raise
+// keyspace notifications and reach the AOF.
 type store struct {
-	seed   maphash.Seed
-	shards [storeShards]shard
-	srv    *Server
+	*kv.Store
+	srv *Server
 }
 
-const storeShards = 256
-
-type shard struct {
-	mu sync.RWMutex
-	m  map[string]entry
-}
-
-// entry is one key's value: a string (hash == nil) or a hash. Hash maps
-// are mutated only under the shard's write lock and read only under its read
-// lock (store.view), never after.
-type entry struct {
-	val      []byte
-	hash     map[string][]byte
-	expireAt int64 // unix ms; 0: no expiry
-}
-
-func (e entry) isHash() bool { return e.hash != nil }
-
-func newStore(srv *Server) *store {
-	s := &store{seed: maphash.MakeSeed(), srv: srv}
-	for i := range s.shards {
-		s.shards[i].m = map[string]entry{}
+func newStore(srv *Server) (*store, error) {
+	s := &store{srv: srv}
+	st, err := kv.New(kv.Options{
+		Now:      func() int64 { return srv.nowMs.Load() },
+		OnExpire: s.onExpire,
+		OnEvict:  s.onEvict,
+	})
+	if err != nil {
+		return nil, err
 	}
-	return s
+	s.Store = st
+	return s, nil
 }
-
-func (s *store) shardIndex(key []byte) uint64 { return maphash.Bytes(s.seed, key) % storeShards }
-
-func (s *store) shard(key []byte) *shard { return &s.shards[s.shardIndex(key)] }
 
 func (s *store) nowMs() int64 { return s.srv.nowMs.Load() }
 
-// cron is the keyspace's periodic work (none yet for this store).
-func (s *store) cron() {}
+// cron is the keyspace's share of the server cron: bounded migration,
+// compaction and active expiry.
+func (s *store) cron() { s.Step(kv.StepBudget) }
 
-func (e entry) live(nowMs int64) bool { return e.expireAt == 0 || e.expireAt > nowMs }
+func (s *store) count() (keys, expires int) { return s.Len() }
 
-// get returns the value and expiry of a live key.
-func (s *store) get(key []byte) (entry, bool) {
-	sh := s.shard(key)
-	sh.mu.RLock()
-	e, ok := sh.m[string(key)]
-	sh.mu.RUnlock()
-	if !ok || !e.live(s.nowMs()) {
-		return entry{}, false
-	}
-	return e, true
+// onExpire runs under the key's shard lock: it must not call the store. An
+// expired key needs no AOF record: its last SET carried the absolute
+// expiry, so a replay drops it too.
+func (s *store) onExpire(key []byte) {
+	s.srv.notifyKey(nil, notifyExpired, "expired", key)
 }
 
-// view runs fn on a live key under its shard's read lock; fn must copy
-// what it keeps.
-func (s *store) view(key []byte, fn func(e entry, ok bool)) {
-	sh := s.shard(key)
-	now := s.nowMs()
-	sh.mu.RLock()
-	defer sh.mu.RUnlock()
-	e, ok := sh.m[string(key)]
-	if ok && !e.live(now) {
-		e, ok = entry{}, false
-	}
-	fn(e, ok)
+// onEvict runs under the key's shard lock. An evicted key must not come
+// back on restart, so it is logged as deleted.
+func (s *store) onEvict(key []byte) {
+	s.srv.logEffect(nil, cmdNameDel, key)
+	s.srv.notifyKey(nil, notifyEvicted, "evicted", key)
 }
 
-// update runs fn on a key under its shard's lock. fn sees the live entry (or
-// ok=false) and returns the new entry, whether to keep it (false deletes),
-// and a result for the caller.
-func (s *store) update(key []byte, fn func(old entry, ok bool) (entry, bool)) {
-	sh := s.shard(key)
-	now := s.nowMs()
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	old, ok := sh.m[string(key)]
-	if ok && !old.live(now) {
-		delete(sh.m, string(key))
-		old, ok = entry{}, false
+// Effects. A write command logs what it did as absolute, idempotent
+// commands (SET with PXAT, DEL, HSET, HDEL, PEXPIREAT, PERSIST, FLUSHALL),
+// under the key's shard lock so that the log's order per key is the order
+// of the changes (package persist explains why). They cost nothing while
+// appendonly is off.
+var (
+	cmdNameSet       = []byte("SET")
+	cmdNameDel       = []byte("DEL")
+	cmdNamePXAT      = []byte("PXAT")
+	cmdNameHSet      = []byte("HSET")
+	cmdNameHDel      = []byte("HDEL")
+	cmdNamePExpireAt = []byte("PEXPIREAT")
+	cmdNamePersist   = []byte("PERSIST")
+	cmdNameFlushAll  = []byte("FLUSHALL")
+)
+
+// logEffect appends one effect to the AOF. c (nil for the cron) remembers
+// its sequence so its replies wait for it under appendfsync always.
+func (s *Server) logEffect(c *conn, args ...[]byte) {
+	aof := s.aof.Load()
+	if aof == nil {
+		return
 	}
-	e, keep := fn(old, ok)
-	switch {
-	case keep:
-		sh.m[string(key)] = e
-	case ok:
-		delete(sh.m, string(key))
+	seq := aof.Append(args)
+	if c != nil {
+		c.aofSeq = seq
 	}
 }
 
-// del removes a live key and reports whether there was one.
-func (s *store) del(key []byte) bool {
-	existed := false
-	s.update(key, func(_ entry, ok bool) (entry, bool) {
-		existed = ok
-		return entry{}, false
-	})
-	return existed
+// logSet logs a string key's whole state.
+func (c *conn) logSet(key, val []byte, expireAt int64) {
+	if c.srv.aof.Load() == nil {
+		return
+	}
+	if expireAt == 0 {
+		c.srv.logEffect(c, cmdNameSet, key, val)
+		return
+	}
+	c.num = strconv.AppendInt(c.num[:0], expireAt, 10)
+	c.srv.logEffect(c, cmdNameSet, key, val, cmdNamePXAT, c.num)
 }
 
-// count returns the number of live keys and of those with an expiry.
-func (s *store) count() (keys, expires int) {
-	now := s.nowMs()
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.RLock()
-		for _, e := range sh.m {
-			if e.live(now) {
-				keys++
-				if e.expireAt != 0 {
-					expires++
-				}
-			}
+func (c *conn) logDel(key []byte) {
+	if c.srv.aof.Load() != nil {
+		c.srv.logEffect(c, cmdNameDel, key)
+	}
+}
+
+// logExpire logs a key's new expiry (0: none).
+func (c *conn) logExpire(key []byte, expireAt int64) {
+	if c.srv.aof.Load() == nil {
+		return
+	}
+	if expireAt == 0 {
+		c.srv.logEffect(c, cmdNamePersist, key)
+		return
+	}
+	c.num = strconv.AppendInt(c.num[:0], expireAt, 10)
+	c.srv.logEffect(c, cmdNamePExpireAt, key, c.num)
+}
+
+func (c *conn) logHSet(key, field, val []byte) {
+	if c.srv.aof.Load() != nil {
+		c.srv.logEffect(c, cmdNameHSet, key, field, val)
+	}
+}
+
+func (c *conn) logHDel(key, field []byte) {
+	if c.srv.aof.Load() != nil {
+		c.srv.logEffect(c, cmdNameHDel, key, field)
+	}
+}
+
+// logWhole logs the whole state of the key tx holds: what a replay needs
+// after RENAME or RESTORE-like moves.
+func (c *conn) logWhole(tx *kv.Tx) {
+	if c.srv.aof.Load() == nil {
+		return
+	}
+	key := tx.Key()
+	c.logDel(key)
+	switch tx.Kind() {
+	case kv.KindString:
+		c.logSet(key, tx.Bytes(), tx.ExpireAt())
+		return
+	case kv.KindHash:
+		tx.HRange(func(f string, v []byte) bool {
+			c.logHSet(key, []byte(f), v)
+			return true
+		})
+		if at := tx.ExpireAt(); at != 0 {
+			c.logExpire(key, at)
 		}
-		sh.mu.RUnlock()
-	}
-	return keys, expires
-}
-
-func (s *store) flush() {
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.Lock()
-		clear(sh.m)
-		sh.mu.Unlock()
 	}
 }
 
-// rename moves src to dst (keeping its expiry) under both shards' locks,
-// taken in shard order. It returns -1 if src does not exist, 0 if nx and dst
-// exists, 1 when moved.
-func (s *store) rename(src, dst []byte, nx bool) int {
-	ia, ib := s.shardIndex(src), s.shardIndex(dst)
-	a, b := &s.shards[ia], &s.shards[ib]
-	first, second := a, b
-	if ib < ia {
-		first, second = b, a
+// viewString runs fn on a string key's value (nil, false for a missing
+// key) under its shard lock; a hash gets WRONGTYPE and fn does not run. fn
+// must not keep val nor call the store.
+func viewString(c *conn, key []byte, fn func(val []byte, exists bool, expireAt int64)) {
+	wrong := false
+	c.srv.store.View(key, func(v *kv.Value) {
+		switch v.Kind() {
+		case kv.KindHash:
+			wrong = true
+		case kv.KindString:
+			fn(v.Bytes(), true, v.ExpireAt())
+		default:
+			fn(nil, false, 0)
+		}
+	})
+	if wrong {
+		c.w.Error(errWrongType)
 	}
-	first.mu.Lock()
-	defer first.mu.Unlock()
-	if second != first {
-		second.mu.Lock()
-		defer second.mu.Unlock()
-	}
-	now := s.nowMs()
-	e, ok := a.m[string(src)]
-	if !ok || !e.live(now) {
-		return -1
-	}
-	if old, exists := b.m[string(dst)]; nx && exists && old.live(now) {
-		return 0
-	}
-	delete(a.m, string(src))
-	b.m[string(dst)] = e
-	return 1
+}
+
+// flushAll deletes every key (FLUSHALL, FLUSHDB) and logs it atomically
+// with the deletion.
+func (s *Server) flushAll(c *conn) {
+	s.store.FlushThen(func() { s.logEffect(c, cmdNameFlushAll) })
 }

@@ -1,10 +1,10 @@
 package nubmq
 
 import (
-	"bytes"
 	"math/big"
-	"sort"
 	"strings"
+
+	"github.com/reefdb/reef/nubmq/internal/kv"
 )
 
 func init() {
@@ -24,28 +24,25 @@ func cmdGetRange(c *conn, args [][]byte) {
 		c.w.Error(errNotInt)
 		return
 	}
-	e, ok := c.srv.store.get(args[1])
-	if ok && e.isHash() {
-		c.w.Error(errWrongType)
-		return
-	}
-	n := int64(len(e.val))
-	if start < 0 && end < 0 && start > end {
-		c.w.BulkString("")
-		return
-	}
-	if start < 0 {
-		start = max(n+start, 0)
-	}
-	if end < 0 {
-		end = max(n+end, 0)
-	}
-	end = min(end, n-1)
-	if n == 0 || start > end {
-		c.w.BulkString("")
-		return
-	}
-	c.w.Bulk(e.val[start : end+1])
+	viewString(c, args[1], func(val []byte, _ bool, _ int64) {
+		n := int64(len(val))
+		if start < 0 && end < 0 && start > end {
+			c.w.BulkString("")
+			return
+		}
+		if start < 0 {
+			start = max(n+start, 0)
+		}
+		if end < 0 {
+			end = max(n+end, 0)
+		}
+		end = min(end, n-1)
+		if n == 0 || start > end {
+			c.w.BulkString("")
+			return
+		}
+		c.w.Bulk(val[start : end+1])
+	})
 }
 
 // cmdSetRange: SETRANGE key offset value, zero-padding as needed.
@@ -65,21 +62,24 @@ func cmdSetRange(c *conn, args [][]byte) {
 	}
 	var n int
 	var errMsg string
-	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
-		if ok && e.isHash() {
+	c.srv.store.Update(args[1], func(tx *kv.Tx) {
+		if tx.Kind() == kv.KindHash {
 			errMsg = errWrongType
-			return e, true
+			return
 		}
+		old := tx.Bytes()
 		if len(args[3]) == 0 {
-			n = len(e.val)
-			return e, ok // nothing to write: no key is created
+			n = len(old) // nothing to write: no key is created
+			return
 		}
-		size := max(len(e.val), int(off)+len(args[3]))
+		size := max(len(old), int(off)+len(args[3]))
 		v := make([]byte, size)
-		copy(v, e.val)
+		copy(v, old)
 		copy(v[off:], args[3])
+		at := tx.ExpireAt()
+		tx.Set(v, at)
+		c.logSet(args[1], v, at)
 		n = size
-		return entry{val: v, expireAt: e.expireAt}, true
 	})
 	if errMsg != "" {
 		c.w.Error(errMsg)
@@ -106,39 +106,42 @@ func cmdGetEx(c *conn, args [][]byte) {
 			return
 		}
 	}
-	var val []byte
 	var found, deleted bool
 	var errMsg string
-	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
-		if !ok {
-			return e, false
-		}
-		if e.isHash() {
+	c.srv.store.Update(args[1], func(tx *kv.Tx) {
+		switch tx.Kind() {
+		case kv.KindNone:
+			return
+		case kv.KindHash:
 			errMsg = errWrongType
-			return e, true
-		}
-		switch opt {
-		case "":
-			val, found = e.val, true
-			return e, true
-		case "persist":
-			e.expireAt = 0
-			val, found = e.val, true
-			return e, true
+			return
 		}
 		now := c.srv.store.nowMs()
-		at, msg := expireAtMs("getex", opt, args[3], now)
-		if msg != "" {
-			errMsg = msg
-			return e, true
+		at := int64(0)
+		if opt != "" && opt != "persist" {
+			var msg string
+			if at, msg = expireAtMs("getex", opt, args[3], now); msg != "" {
+				errMsg = msg
+				return
+			}
 		}
-		val, found = e.val, true
-		if at <= now {
+		found = true
+		c.w.Bulk(tx.Bytes()) // the reply, copied before any change
+		switch {
+		case opt == "":
+		case opt == "persist":
+			if tx.ExpireAt() != 0 {
+				tx.SetExpire(0)
+				c.logExpire(args[1], 0)
+			}
+		case at <= now:
+			tx.Delete() // an expiry in the past deletes the key
+			c.logDel(args[1])
 			deleted = true
-			return e, false // an expiry in the past deletes the key
+		default:
+			tx.SetExpire(at)
+			c.logExpire(args[1], at)
 		}
-		e.expireAt = at
-		return e, true
 	})
 	switch {
 	case errMsg != "" || !found:
@@ -152,9 +155,7 @@ func cmdGetEx(c *conn, args [][]byte) {
 	switch {
 	case errMsg != "":
 		c.w.Error(errMsg)
-	case found:
-		c.w.Bulk(val)
-	default:
+	case !found:
 		c.w.Null()
 	}
 }
@@ -166,27 +167,17 @@ func cmdMSetNX(c *conn, args [][]byte) {
 		c.w.Error("ERR wrong number of arguments for 'msetnx' command")
 		return
 	}
-	s := c.srv.store
-	var idx []uint64
-	for i := 1; i < len(args); i += 2 {
-		idx = append(idx, s.shardIndex(args[i]))
+	if !c.srv.store.SetIfNoneExist(args[1:]) {
+		c.w.Integer(0)
+		return
 	}
-	sort.Slice(idx, func(i, j int) bool { return idx[i] < idx[j] })
-	for i, x := range idx {
-		if i == 0 || x != idx[i-1] {
-			s.shards[x].mu.Lock()
-			defer s.shards[x].mu.Unlock()
-		}
-	}
-	now := s.nowMs()
-	for i := 1; i < len(args); i += 2 {
-		if e, ok := s.shard(args[i]).m[string(args[i])]; ok && e.live(now) {
-			c.w.Integer(0)
-			return
+	if c.srv.aof.Load() != nil {
+		// Logged per key once set; a later write to one of them logs after.
+		for i := 1; i < len(args); i += 2 {
+			c.srv.store.Update(args[i], func(tx *kv.Tx) { c.logWhole(tx) })
 		}
 	}
 	for i := 1; i < len(args); i += 2 {
-		s.shard(args[i]).m[string(args[i])] = entry{val: bytes.Clone(args[i+1])}
 		c.srv.notifyKey(c, notifyString, "set", args[i])
 	}
 	c.w.Integer(1)
@@ -233,32 +224,34 @@ func formatLongDouble(f *big.Float) string {
 func cmdIncrByFloat(c *conn, args [][]byte) {
 	var result string
 	var errMsg string
-	c.srv.store.update(args[1], func(e entry, ok bool) (entry, bool) {
+	c.srv.store.Update(args[1], func(tx *kv.Tx) {
 		cur := new(big.Float).SetPrec(longDoublePrec)
-		if ok {
-			if e.isHash() {
-				errMsg = errWrongType
-				return e, true
-			}
-			v, good := parseLongDouble(e.val)
+		switch tx.Kind() {
+		case kv.KindHash:
+			errMsg = errWrongType
+			return
+		case kv.KindString:
+			v, good := parseLongDouble(tx.Bytes())
 			if !good {
 				errMsg = "ERR value is not a valid float"
-				return e, true
+				return
 			}
 			cur = v
 		}
 		by, good := parseLongDouble(args[2])
 		if !good {
 			errMsg = "ERR value is not a valid float"
-			return e, ok
+			return
 		}
 		sum := new(big.Float).SetPrec(longDoublePrec).Add(cur, by)
 		if overflowsLongDouble(sum) {
 			errMsg = "ERR increment would produce NaN or Infinity"
-			return e, ok
+			return
 		}
 		result = formatLongDouble(sum)
-		return entry{val: []byte(result), expireAt: e.expireAt}, true
+		at := tx.ExpireAt()
+		tx.Set([]byte(result), at)
+		c.logSet(args[1], []byte(result), at)
 	})
 	if errMsg != "" {
 		c.w.Error(errMsg)
@@ -270,26 +263,13 @@ func cmdIncrByFloat(c *conn, args [][]byte) {
 
 // cmdKeys: KEYS pattern (Redis glob: * ? [set] [^set] [a-z] \x).
 func cmdKeys(c *conn, args [][]byte) {
-	s := c.srv.store
-	now := s.nowMs()
-	var keys []string
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.RLock()
-		for k, e := range sh.m {
-			if e.live(now) && globMatch(args[1], []byte(k)) {
-				keys = append(keys, k)
-			}
-		}
-		sh.mu.RUnlock()
-	}
+	keys := scanAll(c.srv.store, args[1])
 	c.w.ArrayHeader(len(keys))
 	for _, k := range keys {
 		c.w.BulkString(k)
 	}
 }
 
-// globMatch matches s against a Redis glob pattern.
 func globMatch(p, s []byte) bool {
 	for len(p) > 0 {
 		switch p[0] {
