@@ -301,8 +301,14 @@ type Metrics struct {
 	ProtocolErrors   uint64 // connections closed for malformed input
 	OutputLimitKills uint64 // subscribers closed for exceeding their output buffer limit
 	Clients          int    // open connections
-	Keys             int    // live keys
-	Expires          int    // live keys with an expiry
+	Keys             int    // keys (as DBSIZE: expired ones not yet reclaimed count)
+	Expires          int    // keys with an expiry
+	ExpiredKeys      uint64 // keys deleted because they expired
+	EvictedKeys      uint64 // keys evicted by maxmemory
+	UsedMemory       int64  // bytes the keyspace holds (what maxmemory bounds)
+	TableGrows       uint64 // keyspace tables resized bigger
+	TableShrinks     uint64 // keyspace tables resized smaller
+	Resizing         int    // shards migrating to a resized table now
 }
 
 // Metrics returns a snapshot.
@@ -310,11 +316,13 @@ func (s *Server) Metrics() Metrics {
 	s.mu.Lock()
 	clients := len(s.conns)
 	s.mu.Unlock()
-	keys, expires := s.store.count()
+	st := s.store.Stats()
 	return Metrics{
 		Commands: s.metrics.commands.Load(), Connections: s.metrics.connections.Load(),
 		Rejected: s.metrics.rejected.Load(), ProtocolErrors: s.metrics.protocolErrors.Load(),
 		OutputLimitKills: s.metrics.outputLimitKills.Load(),
-		Clients:          clients, Keys: keys, Expires: expires,
+		Clients:          clients, Keys: st.Keys, Expires: st.VolatileKeys,
+		ExpiredKeys: st.Expired, EvictedKeys: st.Evicted, UsedMemory: st.UsedMemory,
+		TableGrows: st.Grows, TableShrinks: st.Shrinks, Resizing: st.Resizing,
 	}
 }

@@ -80,7 +80,11 @@ func (s *Store) startResizeLocked(sh *shard, b uint) {
 	sh.cur = newTable(b)
 	sh.migratePos = 0
 	sh.gen++
-	sh.resizes++
+	if b > sh.old.bits {
+		sh.grows++
+	} else {
+		sh.shrinks++
+	}
 	if sh.old.count == 0 {
 		s.endMigrationLocked(sh)
 	}

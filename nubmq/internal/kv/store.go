@@ -56,7 +56,8 @@ type shard struct {
 	cur, old   table  // old is non-nil while a resize migrates it into cur
 	migratePos uint64 // slots of old before this are empty
 	gen        uint64 // bumped whenever entries of cur move
-	resizes    uint64
+	grows      uint64 // resizes to a bigger table
+	shrinks    uint64 // resizes to a smaller table
 
 	arena arena
 
@@ -316,7 +317,8 @@ type Stats struct {
 	VolatileKeys  int    // keys with an expiry
 	Expired       uint64 // keys deleted because they expired, since New
 	Evicted       uint64 // keys deleted by Evict, since New
-	Resizes       uint64 // table resizes started, since New
+	Grows         uint64 // table resizes to a bigger table started, since New
+	Shrinks       uint64 // table resizes to a smaller table started, since New
 	Resizing      int    // shards migrating to a resized table
 	TableSlots    int    // slots of all index tables
 	Chunks        int    // arena chunks
@@ -340,7 +342,8 @@ func (s *Store) Stats() Stats {
 		st.VolatileKeys += sh.volatileKeys
 		st.Expired += sh.expired
 		st.Evicted += sh.evicted
-		st.Resizes += sh.resizes
+		st.Grows += sh.grows
+		st.Shrinks += sh.shrinks
 		if sh.old.slots != nil {
 			st.Resizing++
 		}
