@@ -11,14 +11,17 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/reefdb/reef/nubmq/internal/kv"
+	"github.com/reefdb/reef/nubmq/internal/persist"
 )
 
 func init() {
-	for _, cmd := range []*command{
+	for _, cmd := range []commandDef{
 		{"auth", -2, cmdAuth}, {"reset", 1, cmdReset},
 		{"config", -2, cmdConfig}, {"client", -2, cmdClient}, {"info", -1, cmdInfo},
 	} {
-		commandTable[cmd.name] = cmd
+		register(cmd)
 	}
 }
 
@@ -44,7 +47,7 @@ func (c *config) set(o Options) {
 // take effect are listed: maxmemory and its policies, for one, arrive with
 // eviction.
 var configParams = []string{"maxclients", "proto-max-bulk-len", "requirepass", "timeout", "notify-keyspace-events",
-	"save", "appendonly"}
+	"maxmemory", "maxmemory-policy", "save", "appendonly", "appendfsync", "dir", "dbfilename", "appenddirname"}
 
 func configGet(o Options, name string) string {
 	switch name {
@@ -59,10 +62,25 @@ func configGet(o Options, name string) string {
 	case "notify-keyspace-events":
 		flags, _ := parseNotifyFlags(o.NotifyKeyspaceEvents)
 		return formatNotifyFlags(flags)
-	case "save": // no automatic snapshots
+	case "maxmemory":
+		return strconv.FormatInt(o.MaxMemory, 10)
+	case "maxmemory-policy":
+		return o.MaxMemoryPolicy
+	case "save": // no automatic snapshot points: SAVE, BGSAVE, or the AOF
 		return ""
 	case "appendonly":
+		if o.AppendOnly {
+			return "yes"
+		}
 		return "no"
+	case "appendfsync":
+		return o.AppendFsync
+	case "dir":
+		return o.Dir
+	case "dbfilename":
+		return snapshotName
+	case "appenddirname":
+		return aofDirName
 	}
 	return ""
 }
@@ -94,6 +112,33 @@ func configSet(o *Options, name, value string) error {
 			return fmt.Errorf("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
 		}
 		o.NotifyKeyspaceEvents = value
+	case "maxmemory":
+		n, ok := parseMemory(value)
+		if !ok {
+			return fmt.Errorf("argument must be a memory value")
+		}
+		o.MaxMemory = n
+	case "maxmemory-policy":
+		p, err := kv.ParsePolicy(value)
+		if err != nil {
+			return fmt.Errorf("argument(s) must be one of the following: volatile-lru, allkeys-lru, volatile-lfu, allkeys-lfu, volatile-random, allkeys-random, volatile-ttl, noeviction")
+		}
+		o.MaxMemoryPolicy = p.String()
+	case "appendonly":
+		switch strings.ToLower(value) {
+		case "yes":
+			o.AppendOnly = true
+		case "no":
+			o.AppendOnly = false
+		default:
+			return fmt.Errorf("argument must be 'yes' or 'no'")
+		}
+	case "appendfsync":
+		f, err := persist.ParseFsync(strings.ToLower(value))
+		if err != nil {
+			return fmt.Errorf("argument(s) must be one of the following: always, everysec, no")
+		}
+		o.AppendFsync = f.String()
 	default:
 		return errUnknownParam
 	}
@@ -199,9 +244,12 @@ func cmdConfig(c *conn, args [][]byte) {
 				return
 			}
 		}
+		if err := c.srv.applyConfig(c.srv.cfg.v, o); err != nil {
+			c.srv.cfg.mu.Unlock()
+			c.w.Error("ERR CONFIG SET failed - " + err.Error())
+			return
+		}
 		c.srv.cfg.v = o // all or nothing, as Redis
-		flags, _ := parseNotifyFlags(o.NotifyKeyspaceEvents)
-		c.srv.notify.Store(uint32(flags))
 		c.srv.cfg.mu.Unlock()
 		c.w.OK()
 	case "resetstat":
@@ -313,15 +361,67 @@ func cmdInfo(c *conn, args [][]byte) {
 		"os:"+runtime.GOOS, "arch_bits:64", "process_id:"+strconv.Itoa(os.Getpid()),
 		"uptime_in_seconds:"+strconv.FormatInt(int64(c.srv.opts.Now().Sub(c.srv.started)/time.Second), 10))
 	section("Clients", "connected_clients:"+strconv.Itoa(m.Clients), "maxclients:"+strconv.Itoa(cfg.MaxClients))
-	section("Memory", "used_memory:"+strconv.FormatUint(ms.HeapAlloc, 10), "used_memory_rss:"+strconv.FormatUint(ms.Sys, 10))
+	section("Memory",
+		"used_memory:"+strconv.FormatInt(m.UsedMemory, 10),
+		"used_memory_human:"+humanBytes(m.UsedMemory),
+		"used_memory_heap:"+strconv.FormatUint(ms.HeapAlloc, 10),
+		"used_memory_rss:"+strconv.FormatUint(ms.Sys, 10),
+		"maxmemory:"+strconv.FormatInt(cfg.MaxMemory, 10),
+		"maxmemory_human:"+humanBytes(cfg.MaxMemory),
+		"maxmemory_policy:"+cfg.MaxMemoryPolicy)
+	section("Persistence", c.srv.persistenceInfo()...)
 	section("Stats",
 		"total_connections_received:"+strconv.FormatUint(m.Connections, 10),
 		"total_commands_processed:"+strconv.FormatUint(m.Commands, 10),
-		"rejected_connections:"+strconv.FormatUint(m.Rejected, 10))
+		"rejected_connections:"+strconv.FormatUint(m.Rejected, 10),
+		"expired_keys:"+strconv.FormatUint(m.ExpiredKeys, 10),
+		"evicted_keys:"+strconv.FormatUint(m.EvictedKeys, 10),
+		"client_output_buffer_limit_disconnections:"+strconv.FormatUint(m.OutputLimitKills, 10),
+		"keyspace_table_grows:"+strconv.FormatUint(m.TableGrows, 10),
+		"keyspace_table_shrinks:"+strconv.FormatUint(m.TableShrinks, 10))
 	keyspace := []string{}
 	if m.Keys > 0 {
 		keyspace = append(keyspace, fmt.Sprintf("db0:keys=%d,expires=%d,avg_ttl=0", m.Keys, m.Expires))
 	}
 	section("Keyspace", keyspace...)
 	c.w.BulkString(b.String())
+}
+
+// applyConfig puts the changes of a CONFIG SET into effect (the caller
+// holds cfg.mu); an error leaves the old settings.
+func (s *Server) applyConfig(old, o Options) error {
+	if o.AppendOnly != old.AppendOnly || (o.AppendOnly && o.AppendFsync != old.AppendFsync) {
+		s.opts.AppendFsync = o.AppendFsync
+		if old.AppendOnly {
+			// A new policy takes a new log: off, then on (a rewrite from memory).
+			if err := s.setAppendOnly(false); err != nil {
+				return err
+			}
+		}
+		if o.AppendOnly {
+			if err := s.setAppendOnly(true); err != nil {
+				return err
+			}
+		}
+	}
+	s.opts.AppendFsync = o.AppendFsync
+	policy, _ := kv.ParsePolicy(o.MaxMemoryPolicy)
+	s.store.SetPolicy(policy)
+	s.store.SetMaxMemory(o.MaxMemory)
+	flags, _ := parseNotifyFlags(o.NotifyKeyspaceEvents)
+	s.notify.Store(uint32(flags))
+	return nil
+}
+
+// humanBytes formats a byte count as INFO's *_human fields do.
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 2, 64) + "G"
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 2, 64) + "M"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 2, 64) + "K"
+	}
+	return strconv.FormatInt(n, 10) + "B"
 }

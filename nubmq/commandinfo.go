@@ -3,6 +3,7 @@ package nubmq
 import (
 	"sort"
 	"strings"
+	"sync"
 )
 
 // commandMeta is what COMMAND and COMMAND DOCS tell about a command, and
@@ -93,6 +94,16 @@ var commandMetas = map[string]commandMeta{
 	"bgsave":       {"server", "admin noscript", 0, 0, 0, "1.0.0", "Writes a snapshot of the keyspace in the background."},
 	"bgrewriteaof": {"server", "admin noscript", 0, 0, 0, "1.0.0", "Rewrites the append-only file in the background."},
 	"lastsave":     {"server", "fast loading stale", 0, 0, 0, "1.0.0", "Returns the Unix time of the last snapshot."},
+}
+
+var commandFlagsOnce sync.Once
+
+// setCommandFlags copies the flags the server acts on into the table.
+func setCommandFlags() {
+	for name, cmd := range commandTable {
+		m := commandMetas[name]
+		cmd.write, cmd.denyOOM = m.has("write"), m.has("denyoom")
+	}
 }
 
 func (m commandMeta) has(flag string) bool {

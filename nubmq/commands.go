@@ -16,7 +16,18 @@ type command struct {
 	name  string
 	arity int
 	fn    func(c *conn, args [][]byte)
+
+	write, denyOOM bool // from commandMetas (setCommandFlags)
 }
+
+// commandDef is how the files that define commands list them.
+type commandDef struct {
+	name  string
+	arity int
+	fn    func(c *conn, args [][]byte)
+}
+
+func register(d commandDef) { commandTable[d.name] = &command{name: d.name, arity: d.arity, fn: d.fn} }
 
 // noAuth are the commands a client may send before AUTH.
 var noAuth = map[string]bool{"hello": true, "quit": true, "auth": true, "reset": true}
@@ -26,7 +37,7 @@ var noAuth = map[string]bool{"hello": true, "quit": true, "auth": true, "reset":
 var commandTable = map[string]*command{}
 
 func init() {
-	for _, cmd := range []*command{
+	for _, cmd := range []commandDef{
 		{"ping", -1, cmdPing}, {"echo", 2, cmdEcho}, {"quit", -1, cmdQuit},
 		{"hello", -1, cmdHello}, {"select", 2, cmdSelect}, {"command", -1, cmdCommand},
 		{"get", 2, cmdGet}, {"set", -3, cmdSet}, {"setnx", 3, cmdSetNX}, {"getdel", 2, cmdGetDel},
@@ -39,7 +50,7 @@ func init() {
 		{"rename", 3, cmdRename}, {"renamenx", 3, cmdRename},
 		{"persist", 2, cmdPersist}, {"dbsize", 1, cmdDBSize}, {"flushdb", -1, cmdFlush}, {"flushall", -1, cmdFlush},
 	} {
-		commandTable[cmd.name] = cmd
+		register(cmd)
 	}
 }
 

@@ -18,13 +18,14 @@ type conn struct {
 	fd   int
 	id   int64
 
-	in     []byte // received bytes; in[inPos:] not parsed yet
-	inPos  int
-	parser *resp.Parser
-	w      *resp.Writer // replies not yet written to the socket
-	cmd    []byte       // scratch for the lower-cased command name
-	num    []byte       // scratch for formatting numbers
-	aofSeq uint64       // the AOF sequence of this client's last effect
+	in        []byte // received bytes; in[inPos:] not parsed yet
+	inPos     int
+	parser    *resp.Parser
+	w         *resp.Writer // replies not yet written to the socket
+	cmd       []byte       // scratch for the lower-cased command name
+	num       []byte       // scratch for formatting numbers
+	aofSeq    uint64       // the AOF sequence of this client's last effect
+	aofSynced uint64       // effects up to it are written per appendfsync
 
 	quit       bool   // close once the replies are written
 	closed     bool   // the socket is closed
@@ -180,6 +181,18 @@ func (c *conn) exec(args [][]byte) {
 	if !c.authed && !noAuth[cmd.name] {
 		c.w.Error("NOAUTH Authentication required.")
 		return
+	}
+	if cmd.write {
+		if msg := c.srv.misconf(); msg != "" {
+			c.w.Error(msg)
+			return
+		}
+	}
+	if cmd.denyOOM && c.srv.store.MaxMemory() > 0 {
+		if err := c.srv.store.Evict(); err != nil {
+			c.w.Error("OOM command not allowed when used memory > 'maxmemory'.")
+			return
+		}
 	}
 	if c.subs.count() > 0 && c.w.Protocol() < 3 && !subscribedOK[cmd.name] {
 		c.w.Error(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))

@@ -8,13 +8,13 @@ import (
 )
 
 func init() {
-	for _, cmd := range []*command{
+	for _, cmd := range []commandDef{
 		{"hset", -4, cmdHSet}, {"hget", 3, cmdHGet}, {"hmget", -3, cmdHMGet}, {"hdel", -3, cmdHDel},
 		{"hexists", 3, cmdHExists}, {"hlen", 2, cmdHLen}, {"hgetall", 2, cmdHGetAll},
 		{"hkeys", 2, cmdHKeys}, {"hvals", 2, cmdHVals}, {"hincrby", 4, cmdHIncrBy},
 		{"hscan", -3, cmdHScan},
 	} {
-		commandTable[cmd.name] = cmd
+		register(cmd)
 	}
 }
 

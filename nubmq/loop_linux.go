@@ -37,6 +37,7 @@ type loop struct {
 	pushBytes atomic.Int64
 
 	lastIdleCheck time.Time
+	syncq         []*conn // connections whose replies wait for the AOF
 }
 
 func newLoop(s *Server, idx int) (*loop, error) {
@@ -98,7 +99,7 @@ func (l *loop) stop() {
 }
 
 func (l *loop) run() {
-	defer l.srv.wg.Done()
+	defer l.srv.loopWG.Done()
 	for {
 		timeout := -1
 		if l.srv.cfg.get().Timeout > 0 {
@@ -130,6 +131,7 @@ func (l *loop) run() {
 				l.serve(c)
 			}
 		}
+		l.finishSyncs()
 		if l.drainQueues() {
 			return
 		}
@@ -213,8 +215,44 @@ func (l *loop) readable(c *conn) {
 func (l *loop) serve(c *conn) {
 	for {
 		c.process()
+		if c.aofSeq > c.aofSynced {
+			// The replies wait for the AOF; the loop syncs once for every
+			// connection of this round (group commit), then writes them.
+			l.syncq = append(l.syncq, c)
+			return
+		}
 		if !l.flush(c) || !c.stalled || c.readPaused {
 			return
+		}
+	}
+}
+
+// finishSyncs makes the effects of this round's commands durable per
+// appendfsync with one AOF sync, then writes their replies. If the AOF
+// cannot be written, the clients are disconnected unanswered: nothing
+// unwritten is acknowledged.
+func (l *loop) finishSyncs() {
+	for len(l.syncq) > 0 {
+		q := l.syncq
+		l.syncq = nil
+		var seq uint64
+		for _, c := range q {
+			seq = max(seq, c.aofSeq)
+		}
+		err := l.srv.syncAOF(seq)
+		for _, c := range q {
+			if c.closed {
+				continue
+			}
+			if err != nil {
+				l.srv.opts.Logger.Error("aof sync: closing client unanswered", "id", c.id, "err", err)
+				l.close(c)
+				continue
+			}
+			c.aofSynced = c.aofSeq
+			if l.flush(c) && c.stalled && !c.readPaused {
+				l.serve(c)
+			}
 		}
 	}
 }
@@ -223,6 +261,9 @@ func (l *loop) serve(c *conn) {
 // readiness while replies remain, reads paused while they pile up. It
 // reports false when it closed the connection.
 func (l *loop) flush(c *conn) bool {
+	if c.aofSeq > c.aofSynced {
+		return true // finishSyncs writes the replies once the AOF has them
+	}
 	c.takePush()
 	for c.w.Buffered() > 0 {
 		n, err := unix.Write(c.fd, c.w.Bytes())

@@ -9,12 +9,12 @@ import (
 )
 
 func init() {
-	for _, cmd := range []*command{
+	for _, cmd := range []commandDef{
 		{"subscribe", -2, cmdSubscribe}, {"unsubscribe", -1, cmdUnsubscribe},
 		{"psubscribe", -2, cmdPSubscribe}, {"punsubscribe", -1, cmdPUnsubscribe},
 		{"publish", 3, cmdPublish}, {"pubsub", -2, cmdPubSub},
 	} {
-		commandTable[cmd.name] = cmd
+		register(cmd)
 	}
 }
 

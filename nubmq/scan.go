@@ -8,10 +8,10 @@ import (
 )
 
 func init() {
-	for _, cmd := range []*command{
+	for _, cmd := range []commandDef{
 		{"scan", -2, cmdScan}, {"randomkey", 1, cmdRandomKey},
 	} {
-		commandTable[cmd.name] = cmd
+		register(cmd)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/reefdb/reef/nubmq/internal/kv"
 	"github.com/reefdb/reef/nubmq/internal/persist"
 	"github.com/reefdb/reef/nubmq/resp"
 )
@@ -44,6 +45,24 @@ type Options struct {
 	// NotifyKeyspaceEvents selects keyspace notifications, in Redis's
 	// notify-keyspace-events letters (default "": none).
 	NotifyKeyspaceEvents string
+	// MaxMemory bounds the keyspace's memory in bytes (Redis's maxmemory;
+	// 0: none). Over it, MaxMemoryPolicy evicts keys, or write commands
+	// that would add data get an OOM error (noeviction).
+	MaxMemory int64
+	// MaxMemoryPolicy is Redis's maxmemory-policy (default noeviction).
+	MaxMemoryPolicy string
+	// Dir holds persistence files (Redis's dir): the AOF and the snapshot
+	// SAVE and BGSAVE write (and startup reads when appendonly is off).
+	// Empty: nothing persists.
+	Dir string
+	// AppendOnly logs every change to an AOF on Walrus under Dir and
+	// restores it at startup (Redis's appendonly).
+	AppendOnly bool
+	// AppendFsync is when the AOF is fsynced: "always" (before every reply:
+	// an acknowledged write survives power loss), "everysec" (the default)
+	// or "no". Every policy writes before replying, so an acknowledged write
+	// survives kill -9.
+	AppendFsync string
 	// Logger receives connection-level errors; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock (default time.Now); tests inject one.
@@ -70,6 +89,19 @@ func (o *Options) Validate() error {
 	if _, err := parseNotifyFlags(o.NotifyKeyspaceEvents); err != nil {
 		return fmt.Errorf("nubmq: options: notify-keyspace-events: %w", err)
 	}
+	if o.MaxMemory < 0 {
+		return errors.New("nubmq: options: negative maxmemory")
+	}
+	if o.MaxMemoryPolicy != "" {
+		if _, err := kv.ParsePolicy(o.MaxMemoryPolicy); err != nil {
+			return fmt.Errorf("nubmq: options: maxmemory-policy: %w", err)
+		}
+	}
+	if o.AppendFsync != "" {
+		if _, err := persist.ParseFsync(o.AppendFsync); err != nil {
+			return fmt.Errorf("nubmq: options: appendfsync: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -78,7 +110,8 @@ type Server struct {
 	opts    Options
 	store   *store
 	aof     atomic.Pointer[persist.AOF] // nil while appendonly is off
-	cfg     config                      // the settings CONFIG SET can change
+	persist persistence
+	cfg     config // the settings CONFIG SET can change
 	pubsub  pubsub
 	notify  atomic.Uint32 // keyspace notification flags (notify-keyspace-events)
 	started time.Time
@@ -91,7 +124,8 @@ type Server struct {
 	lns    []net.Listener
 	closed bool
 	nextID atomic.Int64
-	wg     sync.WaitGroup // loops and the cron
+	loopWG sync.WaitGroup // the event loops
+	wg     sync.WaitGroup // the cron, background saves and rewrites
 	done   chan struct{}
 
 	metrics counters
@@ -125,6 +159,13 @@ func New(opts Options) (*Server, error) {
 	if opts.PubSubBufferSoftTime == 0 {
 		opts.PubSubBufferSoftTime = DefaultPubSubBufferSoftTime
 	}
+	if opts.MaxMemoryPolicy == "" {
+		opts.MaxMemoryPolicy = "noeviction"
+	}
+	if opts.AppendFsync == "" {
+		opts.AppendFsync = "everysec"
+	}
+	commandFlagsOnce.Do(setCommandFlags)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -138,10 +179,16 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("nubmq: keyspace: %w", err)
 	}
 	s.store = st
+	policy, _ := kv.ParsePolicy(opts.MaxMemoryPolicy)
+	st.SetPolicy(policy)
+	st.SetMaxMemory(opts.MaxMemory)
 	s.cfg.set(opts)
 	flags, _ := parseNotifyFlags(opts.NotifyKeyspaceEvents)
 	s.notify.Store(uint32(flags))
 	s.pubsub.init()
+	if err := s.openPersistence(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -165,7 +212,7 @@ func (s *Server) startLoops() error {
 		s.loops = append(s.loops, l)
 	}
 	for _, l := range s.loops {
-		s.wg.Add(1)
+		s.loopWG.Add(1)
 		go l.run()
 	}
 	s.wg.Add(1)
@@ -186,6 +233,9 @@ func (s *Server) cron() {
 		case <-t.C:
 			s.tick()
 			s.store.cron()
+			if aof := s.aof.Load(); aof != nil && aof.RewriteDue() {
+				s.startRewrite() // busy: the next tick tries again
+			}
 		}
 	}
 }
@@ -270,7 +320,8 @@ func (s *Server) forget(c *conn) {
 	s.mu.Unlock()
 }
 
-// Close stops accepting, closes every connection and waits for the loops.
+// Close stops accepting, closes every connection, waits for the loops and
+// the background work, and closes the AOF (written and fsynced).
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -286,11 +337,16 @@ func (s *Server) Close() error {
 	for _, l := range s.loops {
 		l.stop()
 	}
+	s.loopWG.Wait()
+	var err error
+	if aof := s.aof.Swap(nil); aof != nil {
+		err = aof.Close() // interrupts a rewrite in progress
+	}
 	s.wg.Wait()
 	for _, l := range s.loops {
 		l.closeFDs()
 	}
-	return nil
+	return err
 }
 
 // Metrics is a snapshot of a Server's counters.

@@ -8,11 +8,11 @@ import (
 )
 
 func init() {
-	for _, cmd := range []*command{
+	for _, cmd := range []commandDef{
 		{"getrange", 4, cmdGetRange}, {"setrange", 4, cmdSetRange}, {"getex", -2, cmdGetEx},
 		{"msetnx", -3, cmdMSetNX}, {"incrbyfloat", 3, cmdIncrByFloat}, {"keys", 2, cmdKeys},
 	} {
-		commandTable[cmd.name] = cmd
+		register(cmd)
 	}
 }
 

@@ -41,6 +41,11 @@ type Options struct {
 	WalrusIO string
 	// KVAddr is Nubmq's Redis-protocol listener (default 127.0.0.1:6380).
 	KVAddr string
+	// KVAppendOnly turns on Nubmq's AOF under <DataDir>/nubmq (Redis's
+	// appendonly); its snapshots (SAVE, BGSAVE) go there too.
+	KVAppendOnly bool
+	// KVAppendFsync is the AOF's fsync policy: always, everysec (default), no.
+	KVAppendFsync string
 	// Logger receives lifecycle events; nil logs to stderr.
 	Logger *slog.Logger
 	// Ready, if set, is called with the bound addresses once serving.
@@ -70,6 +75,8 @@ func Command() *cobra.Command {
 	cmd.Flags().StringVar(&o.HTTPAddr, "http-addr", "127.0.0.1:7070", "HTTP listener: /healthz, /metrics, /walrus/...")
 	cmd.Flags().StringVar(&o.WalrusDurability, "walrus-durability", "sync", "sync, interval or none")
 	cmd.Flags().StringVar(&o.KVAddr, "kv-addr", "127.0.0.1:6380", "Nubmq (Redis protocol) listener")
+	cmd.Flags().BoolVar(&o.KVAppendOnly, "kv-appendonly", false, "Nubmq: log every change to an AOF under <data-dir>/nubmq and restore it at startup")
+	cmd.Flags().StringVar(&o.KVAppendFsync, "kv-appendfsync", "everysec", "Nubmq AOF fsync policy: always, everysec or no")
 	cmd.Flags().StringVar(&o.WalrusIO, "walrus-io", "auto", "write path: auto (O_DIRECT in sync mode), pwrite, direct or uring (io_uring)")
 	return cmd
 }
@@ -125,7 +132,9 @@ func Run(ctx context.Context, out io.Writer, o Options) error {
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 
-	kv, err := nubmq.New(nubmq.Options{Logger: o.Logger.With("engine", "nubmq")})
+	kvDir := filepath.Join(dataDir, "nubmq")
+	kv, err := nubmq.New(nubmq.Options{Logger: o.Logger.With("engine", "nubmq"),
+		Dir: kvDir, AppendOnly: o.KVAppendOnly, AppendFsync: o.KVAppendFsync})
 	if err != nil {
 		return err
 	}
@@ -144,7 +153,11 @@ func Run(ctx context.Context, out io.Writer, o Options) error {
 	addr := ln.Addr().String()
 	fmt.Fprintf(out, "reef up: data dir %s\n", dataDir)
 	fmt.Fprintf(out, "  walrus  log %s (durability %s); HTTP API http://%s/walrus/topics\n", walrusDir, dur, addr)
-	fmt.Fprintf(out, "  nubmq   redis protocol on %s (in memory; redis-cli -p %d)\n", kvln.Addr(), kvln.Addr().(*net.TCPAddr).Port)
+	persistence := "snapshots (SAVE, BGSAVE) in " + kvDir
+	if o.KVAppendOnly {
+		persistence = "AOF (appendfsync " + o.KVAppendFsync + ") in " + kvDir
+	}
+	fmt.Fprintf(out, "  nubmq   redis protocol on %s (%s; redis-cli -p %d)\n", kvln.Addr(), persistence, kvln.Addr().(*net.TCPAddr).Port)
 	fmt.Fprintf(out, "  admin   http://%s/healthz  http://%s/metrics\n", addr, addr)
 	fmt.Fprintf(out, "press Ctrl-C to stop\n")
 	if o.Ready != nil {

@@ -18,7 +18,7 @@ func Command() *cobra.Command {
 	var addr string
 	var o nubmq.Options
 	serve := &cobra.Command{
-		Use:   "serve [--addr 127.0.0.1:6380]",
+		Use:   "serve [--addr 127.0.0.1:6380] [--dir DIR [--appendonly]]",
 		Short: "Serve the Redis protocol until interrupted",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -47,6 +47,13 @@ func Command() *cobra.Command {
 	serve.Flags().IntVar(&o.MaxClients, "maxclients", nubmq.DefaultMaxClients, "open connections at most")
 	serve.Flags().DurationVar(&o.Timeout, "timeout", 0, "close connections idle this long (0: never)")
 	serve.Flags().Int64Var(&o.ProtoMaxBulkLen, "proto-max-bulk-len", 512<<20, "largest bulk string a request may carry")
+	serve.Flags().StringVar(&o.Dir, "dir", "", "directory of the AOF and of SAVE/BGSAVE snapshots (empty: nothing persists)")
+	serve.Flags().BoolVar(&o.AppendOnly, "appendonly", false, "log every change to an AOF under --dir and restore it at startup")
+	serve.Flags().StringVar(&o.AppendFsync, "appendfsync", "everysec", "AOF fsync policy: always, everysec or no")
+	serve.Flags().Int64Var(&o.MaxMemory, "maxmemory", 0, "bound on the keyspace's memory in bytes (0: none)")
+	serve.Flags().StringVar(&o.MaxMemoryPolicy, "maxmemory-policy", "noeviction", "what to evict over maxmemory: noeviction, allkeys-lru, allkeys-lfu, volatile-lru, volatile-lfu, volatile-ttl, allkeys-random, volatile-random")
+	serve.Flags().StringVar(&o.NotifyKeyspaceEvents, "notify-keyspace-events", "", "keyspace notifications, in Redis's letters (e.g. KEA)")
+	serve.Flags().IntVar(&o.IOThreads, "io-threads", 0, "event loops (default GOMAXPROCS/2, at least 1)")
 	cmd.AddCommand(serve)
 	return cmd
 }
