@@ -4,7 +4,7 @@
 // already received), and a command table with Redis's arities and error
 // texts.
 //
-// This first version serves strings, hashes and key expiry: GET, SET (NX XX
+// It serves strings, hashes and key expiry: GET, SET (NX XX
 // GET EX PX EXAT PXAT KEEPTTL), SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX,
 // MGET, MSET, MSETNX, APPEND, STRLEN, GETRANGE, SETRANGE, INCR/DECR[BY],
 // INCRBYFLOAT (in long-double precision, as Redis); HSET, HGET, HMGET, HDEL, HEXISTS,
@@ -23,10 +23,28 @@
 // the other type answer WRONGTYPE. Every
 // reply is checked against a real Redis 7 by TestDifferentialRedis.
 //
-// The keyspace is a fixed set of locked map shards with lazy expiry: an
-// expired key is invisible at once. The incrementally resizing engine,
-// active expiry, eviction, pub/sub and persistence of issue 3 come next,
-// behind the same store methods.
+// The keyspace is package kv (nubmq/internal/kv): records packed in
+// per-shard arenas (no Go object per key), hash-ordered linear-probing index
+// tables that grow and shrink incrementally (a shard migrates to its resized
+// table in bounded steps while both serve), millisecond expiry (an expired key
+// is invisible at once; active expiry samples volatile keys from the cron;
+// "expired" is notified exactly once per key), and maxmemory eviction with
+// Redis's policies (sampled). SCAN's cursor is a position in hash order, so
+// it survives resizes. KEYS, SCAN (MATCH COUNT TYPE), HSCAN (a hash in one
+// call) and RANDOMKEY are served; evicted keys notify "evicted".
+//
+// Persistence (persistence.go, package nubmq/internal/persist): with
+// appendonly, every write command logs its effects — absolute, idempotent
+// commands (SET k v PXAT t, DEL, HSET, HDEL, PEXPIREAT, PERSIST, FLUSHALL) —
+// to an AOF on Walrus, under the key's shard lock so the log's order per key
+// is the order of the changes; a loop syncs the AOF once per round, per
+// appendfsync, before it writes that round's replies (so every policy
+// survives kill -9, and always survives power loss). Rewrites (BGREWRITEAOF,
+// and automatically) snapshot the keyspace fuzzily while writes go on, which
+// the idempotent effects make exact. SAVE/BGSAVE write Dir/dump.snap, loaded
+// at startup when the AOF is off. An AOF write error makes write commands
+// answer MISCONF and closes the clients whose writes it could not make
+// durable, unanswered.
 //
 // Concurrency: Options.IOThreads event loops (epoll, loop_linux.go) each own
 // a set of connections: a loop reads a ready socket once, parses every

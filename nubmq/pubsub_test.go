@@ -5,6 +5,7 @@ import (
 	"net"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -240,5 +241,63 @@ func TestSoftOutputLimit(t *testing.T) {
 		}
 		pub.do("PUBLISH", "ch", "z")
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestExpiredNotificationExactlyOnce: keys with a TTL raise "expired" once
+// each, whether active expiry (the cron) or a read (lazy expiry) finds them
+// first, while readers race for them.
+func TestExpiredNotificationExactlyOnce(t *testing.T) {
+	srv, addr := startServer(t, Options{NotifyKeyspaceEvents: "Ex", IOThreads: 2})
+	sub := dial(t, addr)
+	sub.expect(`*["subscribe" "__keyevent@0__:expired" 1]`, "SUBSCRIBE", "__keyevent@0__:expired")
+	c := dial(t, addr)
+	const n = 300
+	for i := 0; i < n; i++ {
+		c.do("SET", fmt.Sprintf("t%d", i), "v", "PX", fmt.Sprint(50+i%100))
+	}
+	// Readers touch the keys as they expire: lazy expiry races the cron.
+	done := make(chan struct{})
+	var readers sync.WaitGroup
+	for r := 0; r < 2; r++ {
+		rc := dial(t, addr)
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				for i := 0; i < n; i += 7 {
+					rc.do("GET", fmt.Sprintf("t%d", i))
+				}
+			}
+		}()
+	}
+	seen := map[string]int{}
+	sub.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for len(seen) < n {
+		v, err := sub.r.ReadReply()
+		if err != nil {
+			t.Fatalf("after %d expirations: %v", len(seen), err)
+		}
+		seen[string(v.Elems[2].Str)]++
+	}
+	close(done)
+	readers.Wait()
+	// No second notification for any key.
+	sub.nc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if v, err := sub.r.ReadReply(); err == nil {
+		t.Fatalf("extra notification %v", v)
+	}
+	for k, count := range seen {
+		if count != 1 {
+			t.Fatalf("%s expired %d times", k, count)
+		}
+	}
+	if m := srv.Metrics(); m.ExpiredKeys != n || m.Keys != 0 {
+		t.Fatalf("expired_keys %d, keys %d", m.ExpiredKeys, m.Keys)
 	}
 }
