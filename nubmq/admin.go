@@ -121,7 +121,7 @@ func configSet(o *Options, name, value string) error {
 	case "maxmemory-policy":
 		p, err := kv.ParsePolicy(value)
 		if err != nil {
-			return fmt.Errorf("argument(s) must be one of the following: volatile-lru, allkeys-lru, volatile-lfu, allkeys-lfu, volatile-random, allkeys-random, volatile-ttl, noeviction")
+			return fmt.Errorf("argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction")
 		}
 		o.MaxMemoryPolicy = p.String()
 	case "appendonly":
@@ -136,7 +136,7 @@ func configSet(o *Options, name, value string) error {
 	case "appendfsync":
 		f, err := persist.ParseFsync(strings.ToLower(value))
 		if err != nil {
-			return fmt.Errorf("argument(s) must be one of the following: always, everysec, no")
+			return fmt.Errorf("argument(s) must be one of the following: everysec, always, no")
 		}
 		o.AppendFsync = f.String()
 	default:
