@@ -40,7 +40,11 @@ type persistence struct {
 	lastSave  atomic.Int64
 	lastErr   error // of the last save
 	rewriting atomic.Bool
-	aofErr    atomic.Pointer[error] // sticky AOF write error: writes answer MISCONF
+	// initial is closed when the rewrite that started the AOF at run time
+	// (CONFIG SET appendonly yes) has finished: until then the log lacks
+	// the dataset that was in memory, so Close waits for it.
+	initial chan struct{}
+	aofErr  atomic.Pointer[error] // sticky AOF write error: writes answer MISCONF
 }
 
 // openPersistence loads the dataset at startup: from the AOF when
@@ -310,7 +314,11 @@ func cmdBGRewriteAOF(c *conn, args [][]byte) {
 }
 
 // startRewrite runs an AOF rewrite in the background.
-func (s *Server) startRewrite() error {
+func (s *Server) startRewrite() error { return s.startRewriteThen(nil) }
+
+// startRewriteThen runs a rewrite in the background and then calls done
+// (if not nil), whatever the outcome.
+func (s *Server) startRewriteThen(done func()) error {
 	aof := s.aof.Load()
 	if aof == nil {
 		return errors.New("appendonly is off")
@@ -321,6 +329,9 @@ func (s *Server) startRewrite() error {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		if done != nil {
+			defer done()
+		}
 		defer s.persist.rewriting.Store(false)
 		if err := aof.Rewrite(s.iterateKeys); err != nil && !errors.Is(err, persist.ErrClosed) {
 			s.opts.Logger.Error("aof rewrite", "err", err)
@@ -345,7 +356,13 @@ func (s *Server) setAppendOnly(on bool) error {
 			return err
 		}
 		s.aof.Store(aof)
-		return s.startRewrite()
+		done := make(chan struct{})
+		s.persist.initial = done
+		if err := s.startRewriteThen(func() { close(done) }); err != nil {
+			close(done)
+			return err
+		}
+		return nil
 	case !on && cur != nil:
 		s.aof.Store(nil)
 		return cur.Close() // effects appended after this are dropped: the log is off

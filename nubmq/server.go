@@ -338,6 +338,12 @@ func (s *Server) Close() error {
 		l.stop()
 	}
 	s.loopWG.Wait()
+	s.persist.mu.Lock()
+	initial := s.persist.initial
+	s.persist.mu.Unlock()
+	if initial != nil {
+		<-initial // the log is not complete before its first rewrite
+	}
 	var err error
 	if aof := s.aof.Swap(nil); aof != nil {
 		err = aof.Close() // interrupts a rewrite in progress
