@@ -320,7 +320,10 @@ func (c *conn) describe() string {
 	c.infoMu.Lock()
 	name, lib, ver := c.name, c.libName, c.libVer
 	c.infoMu.Unlock()
-	last, _ := c.lastCmd.Load().(string)
+	last := ""
+	if cmd := c.lastCmd.Load(); cmd != nil {
+		last = cmd.name
+	}
 	idle := int64(0)
 	if t := c.lastActive.Load(); t > 0 {
 		idle = int64(time.UnixMilli(c.srv.nowMs.Load()).Sub(time.Unix(0, t)) / time.Second)

@@ -32,6 +32,7 @@ type conn struct {
 	events     uint32 // the epoll events registered
 	readPaused bool   // EPOLLIN is off until the replies drain
 	stalled    bool   // process stopped with commands left because replies piled up
+	queued     bool   // in the loop's write queue
 
 	authed bool
 	subs   subscriptions // channels and patterns (loop goroutine only; pubsub.mu for the registry)
@@ -47,9 +48,9 @@ type conn struct {
 
 	created      time.Time
 	remote, addr string
-	proto        atomic.Int32 // RESP version, for CLIENT LIST
-	lastActive   atomic.Int64 // unix ns of the last command batch
-	lastCmd      atomic.Value // string: the last command's name
+	proto        atomic.Int32            // RESP version, for CLIENT LIST
+	lastActive   atomic.Int64            // unix ns of the last command batch
+	lastCmd      atomic.Pointer[command] // the last command run
 
 	// infoMu guards what CLIENT LIST shows of another connection.
 	infoMu          sync.Mutex
@@ -198,7 +199,7 @@ func (c *conn) exec(args [][]byte) {
 		c.w.Error(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
 		return
 	}
-	c.lastCmd.Store(cmd.name)
+	c.lastCmd.Store(cmd)
 	c.srv.metrics.commands.Add(1)
 	cmd.fn(c, args)
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -37,7 +38,7 @@ type loop struct {
 	pushBytes atomic.Int64
 
 	lastIdleCheck time.Time
-	syncq         []*conn // connections whose replies wait for the AOF
+	writeq        []*conn // connections whose replies wait for the end of the round
 }
 
 func newLoop(s *Server, idx int) (*loop, error) {
@@ -105,7 +106,13 @@ func (l *loop) run() {
 		if l.srv.cfg.get().Timeout > 0 {
 			timeout = 1000
 		}
-		n, err := unix.EpollWait(l.epfd, l.events, timeout)
+		// Under load events are already waiting: a non-blocking poll gets
+		// them without the scheduler's syscall bookkeeping; only an idle loop
+		// blocks in epoll_wait.
+		n, err := rawEpollPoll(l.epfd, l.events)
+		if n == 0 && err == nil {
+			n, err = unix.EpollWait(l.epfd, l.events, timeout)
+		}
 		if err != nil && !errors.Is(err, unix.EINTR) {
 			l.srv.opts.Logger.Error("epoll_wait", "err", err)
 			n = 0
@@ -131,7 +138,7 @@ func (l *loop) run() {
 				l.serve(c)
 			}
 		}
-		l.finishSyncs()
+		l.finishRound()
 		if l.drainQueues() {
 			return
 		}
@@ -197,7 +204,7 @@ func (l *loop) flushPushesNow() {
 
 func (l *loop) readable(c *conn) {
 	buf := c.inSpace()
-	n, err := unix.Read(c.fd, buf)
+	n, err := sysRead(c.fd, buf)
 	switch {
 	case n > 0:
 		c.in = c.in[:len(c.in)+n]
@@ -215,10 +222,13 @@ func (l *loop) readable(c *conn) {
 func (l *loop) serve(c *conn) {
 	for {
 		c.process()
-		if c.aofSeq > c.aofSynced {
-			// The replies wait for the AOF; the loop syncs once for every
-			// connection of this round (group commit), then writes them.
-			l.syncq = append(l.syncq, c)
+		if !c.queued {
+			// Replies are written at the end of the round, as Redis does:
+			// after one AOF sync for every connection of the round (group
+			// commit), and in a burst that a client multiplexing many
+			// connections (redis-benchmark, a pool) takes in one wake-up.
+			c.queued = true
+			l.writeq = append(l.writeq, c)
 			return
 		}
 		if !l.flush(c) || !c.stalled || c.readPaused {
@@ -227,24 +237,27 @@ func (l *loop) serve(c *conn) {
 	}
 }
 
-// finishSyncs makes the effects of this round's commands durable per
+// finishRound makes the effects of this round's commands durable per
 // appendfsync with one AOF sync, then writes their replies. If the AOF
 // cannot be written, the clients are disconnected unanswered: nothing
 // unwritten is acknowledged.
-func (l *loop) finishSyncs() {
-	for len(l.syncq) > 0 {
-		q := l.syncq
-		l.syncq = nil
+func (l *loop) finishRound() {
+	for len(l.writeq) > 0 {
+		q := l.writeq
+		l.writeq = nil
 		var seq uint64
 		for _, c := range q {
-			seq = max(seq, c.aofSeq)
+			if c.aofSeq > c.aofSynced {
+				seq = max(seq, c.aofSeq)
+			}
 		}
 		err := l.srv.syncAOF(seq)
 		for _, c := range q {
 			if c.closed {
 				continue
 			}
-			if err != nil {
+			c.queued = false
+			if err != nil && c.aofSeq > c.aofSynced {
 				l.srv.opts.Logger.Error("aof sync: closing client unanswered", "id", c.id, "err", err)
 				l.close(c)
 				continue
@@ -262,11 +275,11 @@ func (l *loop) finishSyncs() {
 // reports false when it closed the connection.
 func (l *loop) flush(c *conn) bool {
 	if c.aofSeq > c.aofSynced {
-		return true // finishSyncs writes the replies once the AOF has them
+		return true // finishRound writes the replies once the AOF has them
 	}
 	c.takePush()
 	for c.w.Buffered() > 0 {
-		n, err := unix.Write(c.fd, c.w.Bytes())
+		n, err := sysWrite(c.fd, c.w.Bytes())
 		if n > 0 {
 			c.w.Discard(n)
 			continue
@@ -373,3 +386,37 @@ func detachFD(nc net.Conn) (int, error) {
 }
 
 func closeFD(fd int) { unix.Close(fd) }
+
+// sysRead and sysWrite are read(2) and write(2) on a non-blocking socket.
+// They never block, so they skip the scheduler's syscall bookkeeping
+// (RawSyscall), which costs as much as the call itself on a fast path.
+func sysRead(fd int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, _, errno := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(n), nil
+}
+
+// rawEpollPoll is epoll_wait with a zero timeout (it never blocks).
+func rawEpollPoll(epfd int, events []unix.EpollEvent) (int, error) {
+	n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+func sysWrite(fd int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, _, errno := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(n), nil
+}
