@@ -307,3 +307,27 @@ func TestCommandMetadata(t *testing.T) {
 		t.Fatalf("COMMAND gave %d entries", len(v.Elems))
 	}
 }
+
+// TestIdleTimeout: with timeout set, an idle client is closed; a busy one
+// and a subscriber are not.
+func TestIdleTimeout(t *testing.T) {
+	_, addr := startServer(t, Options{})
+	admin := dial(t, addr)
+	admin.expect(`"OK"`, "CONFIG", "SET", "timeout", "1")
+	idle := dial(t, addr)
+	idle.expect(`"PONG"`, "PING")
+	sub := dial(t, addr)
+	sub.expect(`*["subscribe" "ch" 1]`, "SUBSCRIBE", "ch")
+	deadline := time.Now().Add(4 * time.Second)
+	for time.Now().Before(deadline) {
+		admin.expect(`"PONG"`, "PING") // stays active
+		time.Sleep(100 * time.Millisecond)
+	}
+	idle.nc.SetReadDeadline(time.Now().Add(time.Second))
+	if _, err := idle.r.ReadReply(); err == nil {
+		t.Fatal("idle client got a reply instead of being closed")
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("idle client still connected after 4s with timeout 1")
+	}
+	admin.expect(`1`, "PUBLISH", "ch", "still here")
+}
