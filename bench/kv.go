@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"math"
@@ -22,13 +21,14 @@ import (
 // Throughput cases: SET and GET × pipeline 1 and 16 ("SET p1" … "GET p16"),
 // each run
 //
-//	redis-benchmark -h 127.0.0.1 -p PORT -c 50 -n N -r 1000000 -d 32 -P {1|16} -t {set|get} --csv
+//	redis-benchmark -h 127.0.0.1 -p PORT -c 50 -n N -r 1000000 -d 32 -P {1|16} -t {set|get}
 //
 // against a fresh server: 50 clients, N requests (1,000,000 full, 200,000
 // quick, --requests), random keys key:000000000000 … key:000000999999,
 // 32-byte values. A GET run first preloads all 1,000,000 keys of the keyspace
 // (so every GET hits), a SET run starts empty. Metrics, as redis-benchmark
-// reports them: ops_per_s (its rps), p50_ms and p99_ms of per-request latency.
+// reports them: ops_per_s (its rps), p50_ms, p99_ms and p999_ms of
+// per-request latency (see parseBenchReport).
 //
 // Memory case "RSS 1M keys": a fresh server, 1,000,000 distinct keys loaded
 // with 32-byte values, DBSIZE checked, then VmRSS of the server process:
@@ -74,6 +74,7 @@ var (
 		{"ops_per_s", Higher},
 		{"p50_ms", Lower},
 		{"p99_ms", Lower},
+		{"p999_ms", Lower},
 	}
 	kvMemoryMetrics = []Metric{
 		{"rss_bytes", Lower},
@@ -208,7 +209,7 @@ func (w kvWorkload) run(ctx context.Context, spec kvServerSpec, r Run) (Sample, 
 	if err := w.check(ctx, srv, n); err != nil {
 		return nil, fmt.Errorf("%s: after redis-benchmark: %w", spec.name, err)
 	}
-	return Sample{"ops_per_s": res.rps, "p50_ms": res.p50ms, "p99_ms": res.p99ms}, nil
+	return Sample{"ops_per_s": res.rps, "p50_ms": res.p50ms, "p99_ms": res.p99ms, "p999_ms": res.p999ms}, nil
 }
 
 // benchArgs is redis-benchmark's command line for n requests (without host
@@ -221,7 +222,6 @@ func (w kvWorkload) benchArgs(n int) []string {
 		"-d", strconv.Itoa(w.valueBytes),
 		"-P", strconv.Itoa(w.pipeline),
 		"-t", strings.ToLower(w.op),
-		"--csv",
 	}
 }
 
@@ -313,8 +313,8 @@ func dbsize(c *respConn) (int64, error) {
 
 // benchResult is one line of redis-benchmark's CSV output.
 type benchResult struct {
-	test              string
-	rps, p50ms, p99ms float64
+	test                      string
+	rps, p50ms, p99ms, p999ms float64
 }
 
 // kvBenchTimeout stops a redis-benchmark run that hangs (a server that
@@ -323,7 +323,7 @@ type benchResult struct {
 const kvBenchTimeout = 10 * time.Minute
 
 // runRedisBenchmark runs redis-benchmark against 127.0.0.1:port and parses
-// its CSV output.
+// its report.
 func runRedisBenchmark(ctx context.Context, bin string, port int, args []string) (benchResult, error) {
 	argv := append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(port)}, args...)
 	tctx, cancel := context.WithTimeout(ctx, kvBenchTimeout)
@@ -342,7 +342,7 @@ func runRedisBenchmark(ctx context.Context, bin string, port int, args []string)
 		}
 		return benchResult{}, fmt.Errorf("redis-benchmark %s: %v: %s", strings.Join(argv, " "), err, benchStderr(stderr.String()))
 	}
-	res, err := parseBenchCSV(stdout.String())
+	res, err := parseBenchReport(stdout.String())
 	if err != nil {
 		return benchResult{}, fmt.Errorf("redis-benchmark %s: %w (stderr: %s)", strings.Join(argv, " "), err, benchStderr(stderr.String()))
 	}
@@ -364,57 +364,124 @@ func benchStderr(s string) string {
 	return strings.Join(keep, "; ")
 }
 
-// parseBenchCSV reads redis-benchmark 7's --csv output for one test:
+// parseBenchReport reads redis-benchmark 7's report for one test (its
+// default output, without --csv or -q):
 //
-//	"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-//	"SET","48543.69","0.545","0.224","0.511","0.663","1.519","3.311"
+//	====== SET ======
+//	  ...
+//	Latency by percentile distribution:
+//	0.000% <= 0.199 milliseconds (cumulative count 3)
+//	50.000% <= 0.511 milliseconds (cumulative count 55779)
+//	...
+//	99.902% <= 2.071 milliseconds (cumulative count 99904)
+//	...
+//	Summary:
+//	  throughput summary: 48123.20 requests per second
+//	  latency summary (msec):
+//	          avg       min       p50       p95       p99       max
+//	        0.530     0.168     0.527     0.607     0.751     3.607
 //
-// Columns are found by name, so a reordering does not go unnoticed.
-func parseBenchCSV(out string) (benchResult, error) {
-	r := csv.NewReader(strings.NewReader(out))
-	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
-	if err != nil {
-		return benchResult{}, fmt.Errorf("parse CSV: %w", err)
-	}
-	col := map[string]int{}
-	var rows [][]string
-	for _, rec := range recs {
-		if slices.Contains(rec, "test") && slices.Contains(rec, "rps") {
-			for i, name := range rec {
-				col[name] = i
+// rps, p50 and p99 come from the summary (the figures --csv prints). The
+// percentile distribution steps halfway to 100% at each line (…, 99.805%,
+// 99.902%, …), so p99.9 is the value of its first line at or past 99.9%
+// (99.902%): the same reading on both sides. Progress lines, which end in
+// a carriage return, are skipped.
+func parseBenchReport(out string) (benchResult, error) {
+	var res benchResult
+	var haveRPS, haveP999 bool
+	var cols []string
+	inPercentiles := false
+	lines := strings.FieldsFunc(out, func(r rune) bool { return r == '\n' || r == '\r' })
+	for i := 0; i < len(lines); i++ {
+		l := strings.TrimSpace(lines[i])
+		switch {
+		case strings.HasPrefix(l, "======") && strings.HasSuffix(l, "======"):
+			if res.test != "" {
+				return benchResult{}, fmt.Errorf("two tests in the report (%s, %s)", res.test, strings.Trim(l, "= "))
 			}
-			continue
-		}
-		if len(col) > 0 && len(rec) == len(col) {
-			rows = append(rows, rec)
+			res.test = strings.Trim(l, "= ")
+		case l == "Latency by percentile distribution:":
+			inPercentiles = true
+		case inPercentiles && strings.Contains(l, "% <= "):
+			pct, ms, err := parsePercentileLine(l)
+			if err != nil {
+				return benchResult{}, err
+			}
+			if !haveP999 && pct >= 99.9 {
+				res.p999ms, haveP999 = ms, true
+			}
+		case strings.HasPrefix(l, "throughput summary:"):
+			f := strings.Fields(strings.TrimPrefix(l, "throughput summary:"))
+			if len(f) < 1 {
+				return benchResult{}, fmt.Errorf("bad throughput line %q", l)
+			}
+			v, err := parseNonNegative(f[0])
+			if err != nil {
+				return benchResult{}, fmt.Errorf("throughput: %w", err)
+			}
+			res.rps, haveRPS = v, true
+		case strings.HasPrefix(l, "latency summary"):
+			if i+2 >= len(lines) {
+				return benchResult{}, errors.New("latency summary cut short")
+			}
+			cols = strings.Fields(lines[i+1])
+			vals := strings.Fields(lines[i+2])
+			if len(vals) != len(cols) {
+				return benchResult{}, fmt.Errorf("latency summary: %d names, %d values", len(cols), len(vals))
+			}
+			for _, f := range []struct {
+				name string
+				dst  *float64
+			}{{"p50", &res.p50ms}, {"p99", &res.p99ms}} {
+				j := slices.Index(cols, f.name)
+				if j < 0 {
+					return benchResult{}, fmt.Errorf("latency summary without %s (columns %v)", f.name, cols)
+				}
+				v, err := parseNonNegative(vals[j])
+				if err != nil {
+					return benchResult{}, fmt.Errorf("latency summary %s: %w", f.name, err)
+				}
+				*f.dst = v
+			}
+			i += 2
 		}
 	}
-	if len(col) == 0 {
-		return benchResult{}, fmt.Errorf("no CSV header in output %q", out)
-	}
-	if len(rows) != 1 {
-		return benchResult{}, fmt.Errorf("%d CSV result rows, want 1, in output %q", len(rows), out)
-	}
-	res := benchResult{test: rows[0][col["test"]]}
-	for _, f := range []struct {
-		name string
-		dst  *float64
-	}{{"rps", &res.rps}, {"p50_latency_ms", &res.p50ms}, {"p99_latency_ms", &res.p99ms}} {
-		i, ok := col[f.name]
-		if !ok {
-			return benchResult{}, fmt.Errorf("no %q column in CSV header", f.name)
-		}
-		v, err := strconv.ParseFloat(rows[0][i], 64)
-		if err != nil || math.IsNaN(v) || v < 0 {
-			return benchResult{}, fmt.Errorf("column %q: bad value %q", f.name, rows[0][i])
-		}
-		*f.dst = v
-	}
-	if res.rps == 0 {
+	switch {
+	case res.test == "":
+		return benchResult{}, fmt.Errorf("no test header in output %q", out)
+	case !haveRPS:
+		return benchResult{}, errors.New("no throughput summary")
+	case cols == nil:
+		return benchResult{}, errors.New("no latency summary")
+	case !haveP999:
+		return benchResult{}, errors.New("no latency percentile at or past 99.9%")
+	case res.rps == 0:
 		return benchResult{}, errors.New("0 requests per second")
 	}
 	return res, nil
+}
+
+// parsePercentileLine reads "99.902% <= 2.071 milliseconds (cumulative count 99904)".
+func parsePercentileLine(l string) (pct, ms float64, err error) {
+	f := strings.Fields(l)
+	if len(f) < 4 || f[1] != "<=" || f[3] != "milliseconds" || !strings.HasSuffix(f[0], "%") {
+		return 0, 0, fmt.Errorf("bad percentile line %q", l)
+	}
+	if pct, err = parseNonNegative(strings.TrimSuffix(f[0], "%")); err != nil {
+		return 0, 0, fmt.Errorf("percentile line %q: %w", l, err)
+	}
+	if ms, err = parseNonNegative(f[2]); err != nil {
+		return 0, 0, fmt.Errorf("percentile line %q: %w", l, err)
+	}
+	return pct, ms, nil
+}
+
+func parseNonNegative(s string) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return 0, fmt.Errorf("bad value %q", s)
+	}
+	return v, nil
 }
 
 // parseVmRSS finds "VmRSS:	  16228 kB" in the text of a /proc/<pid>/status

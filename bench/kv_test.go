@@ -186,32 +186,44 @@ func TestKVLoadCancelled(t *testing.T) {
 	}
 }
 
-func TestParseBenchCSV(t *testing.T) {
-	// Verbatim from redis-benchmark 7.0.15 -t set --csv.
-	out := `"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-"SET","48543.69","0.545","0.224","0.511","0.663","1.519","3.311"
-`
-	res, err := parseBenchCSV(out)
+func TestParseBenchReport(t *testing.T) {
+	// Verbatim from redis-benchmark 7.0.15 -c 50 -n 20000 -r 1000000 -d 32
+	// -t set, progress line (ending in a carriage return) included.
+	out, err := os.ReadFile("testdata/redis-benchmark-7.0.15-set.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (benchResult{test: "SET", rps: 48543.69, p50ms: 0.511, p99ms: 1.519}) {
-		t.Errorf("parsed %+v", res)
+	res, err := parseBenchReport(string(out))
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Columns are found by name.
-	res, err = parseBenchCSV(`"p99_latency_ms","test","p50_latency_ms","rps"` + "\n" + `"2","GET","1","1000"` + "\n")
-	if err != nil || res != (benchResult{test: "GET", rps: 1000, p50ms: 1, p99ms: 2}) {
-		t.Errorf("reordered columns: %+v, %v", res, err)
+	want := benchResult{test: "SET", rps: 51546.39, p50ms: 0.495, p99ms: 1.183, p999ms: 3.551}
+	if res != want {
+		t.Errorf("parsed %+v, want %+v", res, want)
+	}
+
+	const head = "====== GET ======\nLatency by percentile distribution:\n"
+	const pcts = "50.000% <= 0.5 milliseconds (cumulative count 5)\n99.902% <= 2 milliseconds (cumulative count 9)\n"
+	const sum = "Summary:\n  throughput summary: 1000 requests per second\n  latency summary (msec):\n"
+	// Summary columns are found by name.
+	res, err = parseBenchReport(head + pcts + sum + "  p99 avg p50\n 3 9 1\n")
+	if err != nil || res != (benchResult{test: "GET", rps: 1000, p50ms: 1, p99ms: 3, p999ms: 2}) {
+		t.Errorf("reordered summary: %+v, %v", res, err)
 	}
 	for name, bad := range map[string]string{
-		"empty":       "",
-		"header only": `"test","rps","p50_latency_ms","p99_latency_ms"` + "\n",
-		"no p99":      `"test","rps","p50_latency_ms"` + "\n" + `"SET","1","1"` + "\n",
-		"not number":  `"test","rps","p50_latency_ms","p99_latency_ms"` + "\n" + `"SET","x","1","1"` + "\n",
-		"zero rps":    `"test","rps","p50_latency_ms","p99_latency_ms"` + "\n" + `"SET","0","1","1"` + "\n",
-		"two rows":    `"test","rps","p50_latency_ms","p99_latency_ms"` + "\n" + `"SET","1","1","1"` + "\n" + `"GET","1","1","1"` + "\n",
+		"empty":           "",
+		"no header":       pcts + sum + " p50 p99\n 1 2\n",
+		"two tests":       head + "====== SET ======\n" + pcts + sum + " p50 p99\n 1 2\n",
+		"no p99.9":        head + "50.000% <= 0.5 milliseconds (cumulative count 5)\n" + sum + " p50 p99\n 1 2\n",
+		"bad percentile":  head + "99.902% <= x milliseconds (cumulative count 9)\n" + sum + " p50 p99\n 1 2\n",
+		"no p99":          head + pcts + sum + " p50 p95\n 1 2\n",
+		"short summary":   head + pcts + sum + " p50 p99\n",
+		"missing value":   head + pcts + sum + " p50 p99\n 1\n",
+		"not a number":    head + pcts + sum + " p50 p99\n 1 NaN\n",
+		"no throughput":   head + pcts + "  latency summary (msec):\n p50 p99\n 1 2\n",
+		"zero throughput": head + pcts + "  throughput summary: 0 requests per second\n  latency summary (msec):\n p50 p99\n 1 2\n",
 	} {
-		if _, err := parseBenchCSV(bad); err == nil {
+		if _, err := parseBenchReport(bad); err == nil {
 			t.Errorf("%s: parsed without error", name)
 		}
 	}
@@ -239,7 +251,7 @@ func TestKVExpectedDistinct(t *testing.T) {
 
 func TestKVBenchArgs(t *testing.T) {
 	w := kvWorkload{op: "GET", pipeline: 16, clients: 50, keyspace: 1_000_000, valueBytes: 32}
-	if got, want := strings.Join(w.benchArgs(200000), " "), "-c 50 -n 200000 -r 1000000 -d 32 -P 16 -t get --csv"; got != want {
+	if got, want := strings.Join(w.benchArgs(200000), " "), "-c 50 -n 200000 -r 1000000 -d 32 -P 16 -t get"; got != want {
 		t.Errorf("redis-benchmark arguments %q, want %q", got, want)
 	}
 }
