@@ -231,6 +231,11 @@ func (r *Reader) readLine(what string) ([]byte, error) {
 		}
 		return trimEOL(frag), nil
 	} else if err != bufio.ErrBufferFull {
+		if len(frag) > r.lim.MaxInlineBytes {
+			// An unterminated line already past the bound is refused as
+			// Redis refuses it, whether or not more input would follow.
+			return nil, protoErr("too big %s", what)
+		}
 		return nil, noEOF(err)
 	} else {
 		return r.readLongLine(what, frag)
