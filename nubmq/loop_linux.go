@@ -12,6 +12,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/reefdb/reef/internal/uring"
 )
 
 // loop is one event loop: an epoll instance and the connections it owns. It
@@ -40,6 +42,13 @@ type loop struct {
 
 	lastIdleCheck time.Time
 	writeq        []*conn // connections whose replies wait for the end of the round
+
+	// batch runs a round's receives, and its sends, each in one system
+	// call; nil when io_uring is unavailable or Options.PlainSyscalls.
+	batch *uring.Batch
+	ops   []uring.Op
+	readq []*conn // connections to receive from this round (with batch)
+	sendq []*conn // the connections of ops while sending
 }
 
 func newLoop(s *Server, idx int) (*loop, error) {
@@ -57,12 +66,32 @@ func newLoop(s *Server, idx int) (*loop, error) {
 		l.closeFDs()
 		return nil, fmt.Errorf("epoll_ctl eventfd: %w", err)
 	}
+	if !s.opts.PlainSyscalls {
+		if b, err := uring.NewBatch(batchEntries); err == nil {
+			l.batch = b
+		} else if idx == 0 {
+			s.opts.Logger.Info("io_uring unavailable: one system call per socket read and write", "err", err)
+		}
+	}
 	return l, nil
 }
+
+// batchEntries bounds the transfers of one batched system call.
+const batchEntries = 256
 
 func (l *loop) closeFDs() {
 	unix.Close(l.wakefd)
 	unix.Close(l.epfd)
+	l.dropBatch()
+}
+
+// dropBatch goes back to plain system calls for good.
+func (l *loop) dropBatch() {
+	if l.batch != nil {
+		l.batch.Close()
+		l.batch = nil
+		l.srv.batchedLoops.Add(-1)
+	}
 }
 
 // wake makes epoll_wait return (at most one eventfd write per wake-up).
@@ -151,11 +180,18 @@ func (l *loop) run() {
 				continue
 			}
 			if ev.Events&(unix.EPOLLIN|unix.EPOLLHUP|unix.EPOLLERR) != 0 && !c.readPaused {
-				l.readable(c)
+				if l.batch != nil {
+					l.readq = append(l.readq, c)
+				} else {
+					l.readable(c)
+				}
 			}
 			if ev.Events&unix.EPOLLOUT != 0 && !c.closed && l.flush(c) && c.stalled && !c.readPaused {
 				l.serve(c)
 			}
+		}
+		if len(l.readq) > 0 {
+			l.receiveBatch()
 		}
 		l.finishRound()
 		if l.drainQueues() {
@@ -221,6 +257,75 @@ func (l *loop) flushPushesNow() {
 	l.flushPushes(flushq)
 }
 
+// receiveBatch receives from the round's readable connections with one
+// system call, then runs what each received.
+func (l *loop) receiveBatch() {
+	q := l.readq
+	l.readq = l.readq[:0]
+	if len(q) == 1 || l.batch == nil {
+		for _, c := range q {
+			if !c.closed {
+				l.readable(c)
+			}
+		}
+		return
+	}
+	l.ops = l.ops[:0]
+	for _, c := range q {
+		l.ops = append(l.ops, uring.Op{Recv: true, Fd: c.fd, Buf: c.inSpace()})
+	}
+	runErr := l.batch.Run(l.ops)
+	if runErr != nil {
+		l.srv.opts.Logger.Error("io_uring: back to plain system calls", "err", runErr)
+		l.dropBatch()
+	}
+	for i, c := range q {
+		op := &l.ops[i]
+		switch {
+		case c.closed:
+		case op.Err == nil && op.N > 0:
+			c.in = c.in[:len(c.in)+op.N]
+			l.serve(c)
+		case runErr != nil && op.Err == runErr: // not run
+			l.readable(c)
+		case op.Err == unix.EAGAIN || op.Err == unix.EINTR:
+		default: // EOF or a socket error: the client is gone
+			l.close(c)
+		}
+	}
+	clear(l.ops) // drop the buffers
+}
+
+// sendBatch writes the replies of the round's connections (all of whose
+// effects are written to the AOF) with one system call. What a socket did
+// not take, flush writes or leaves to EPOLLOUT as usual.
+func (l *loop) sendBatch(q []*conn) {
+	l.ops, l.sendq = l.ops[:0], l.sendq[:0]
+	for _, c := range q {
+		if c.closed {
+			continue
+		}
+		c.takePush()
+		if c.w.Buffered() > 0 {
+			l.ops = append(l.ops, uring.Op{Fd: c.fd, Buf: c.w.Bytes()})
+			l.sendq = append(l.sendq, c)
+		}
+	}
+	if len(l.ops) > 1 {
+		if err := l.batch.Run(l.ops); err != nil {
+			l.srv.opts.Logger.Error("io_uring: back to plain system calls", "err", err)
+			l.dropBatch()
+		}
+		for i, c := range l.sendq {
+			if op := &l.ops[i]; op.Err == nil && op.N > 0 {
+				c.w.Discard(op.N)
+			}
+		}
+	}
+	clear(l.ops)
+	clear(l.sendq)
+}
+
 func (l *loop) readable(c *conn) {
 	buf := c.inSpace()
 	n, err := sysRead(c.fd, buf)
@@ -271,6 +376,9 @@ func (l *loop) finishRound() {
 			}
 		}
 		err := l.srv.syncAOF(seq)
+		if err == nil && l.batch != nil && len(q) > 1 {
+			l.sendBatch(q)
+		}
 		for _, c := range q {
 			if c.closed {
 				continue

@@ -33,6 +33,12 @@ type Options struct {
 	// is Redis's single thread; more loops share the keyspace, whose shards
 	// are locked independently.
 	IOThreads int
+	// PlainSyscalls makes the loops read and write each connection with its
+	// own read(2) and write(2). By default a loop, where the kernel allows
+	// io_uring, receives from all of a round's ready connections with one
+	// system call and sends all of the round's replies with another
+	// (internal/uring.Batch): system calls dominate a small request's cost.
+	PlainSyscalls bool
 	// PubSubBufferHard closes a subscriber whose unsent messages exceed this
 	// many bytes (Redis's client-output-buffer-limit pubsub hard limit;
 	// default 32 MiB), so a slow subscriber never stalls publishers.
@@ -117,7 +123,10 @@ type Server struct {
 	started time.Time
 	nowMs   atomic.Int64 // the clock, read once per batch of commands
 	loops   []*loop
-	next    atomic.Uint32 // round-robin loop for the next connection
+	// batchedLoops counts the loops whose socket I/O goes through io_uring
+	// batches (Options.PlainSyscalls).
+	batchedLoops atomic.Int32
+	next         atomic.Uint32 // round-robin loop for the next connection
 
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
@@ -210,6 +219,11 @@ func (s *Server) startLoops() error {
 			return err
 		}
 		s.loops = append(s.loops, l)
+	}
+	for _, l := range s.loops {
+		if l.batch != nil {
+			s.batchedLoops.Add(1)
+		}
 	}
 	for _, l := range s.loops {
 		s.loopWG.Add(1)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reefdb/reef/internal/uring"
 	"github.com/reefdb/reef/nubmq/resp"
 )
 
@@ -198,36 +199,78 @@ func TestErrorsAndProtocol(t *testing.T) {
 	dial(t, addr).expect(`"PONG"`, "PING")
 }
 
+// TestPipelineManyClients runs pipelined clients, some with replies larger
+// than a socket takes at once, through both I/O paths: a round's receives
+// and sends batched through io_uring (the default, where the kernel allows
+// it), and one system call per socket read and write.
 func TestPipelineManyClients(t *testing.T) {
-	s, addr := startServer(t, Options{})
-	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
+	for _, plain := range []bool{false, true} {
+		t.Run(fmt.Sprintf("PlainSyscalls=%v", plain), func(t *testing.T) {
+			s, addr := startServer(t, Options{PlainSyscalls: plain})
+			dial(t, addr).do("PING") // the loops run
+			if got, want := s.batchedLoops.Load() > 0, !plain && uringBatchWorks(); got != want {
+				t.Fatalf("batched I/O %v, want %v", got, want)
+			}
+			big := strings.Repeat("v", 3<<20)
+			var wg sync.WaitGroup
+			for g := 0; g < 8; g++ {
+				wg.Add(1)
+				go func(g int) {
+					defer wg.Done()
+					c := dial(t, addr)
+					const n = 500
+					for i := 0; i < n; i++ {
+						c.send("INCR", "counter")
+						c.send("SET", fmt.Sprintf("k%d:%d", g, i), "v")
+					}
+					c.w.Flush()
+					for i := 0; i < 2*n; i++ {
+						if _, err := c.r.ReadReply(); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+					// Replies of 3 MiB, several per batch: partial sends,
+					// then write readiness.
+					key := fmt.Sprintf("big%d", g)
+					c.send("SET", key, big)
+					for i := 0; i < 4; i++ {
+						c.send("GET", key)
+					}
+					c.w.Flush()
+					for i := 0; i < 5; i++ {
+						v, err := c.r.ReadReply()
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						if i > 0 && string(v.Str) != big {
+							t.Errorf("GET %s: %d bytes, want %d", key, len(v.Str), len(big))
+							return
+						}
+					}
+				}(g)
+			}
+			wg.Wait()
 			c := dial(t, addr)
-			const n = 500
-			for i := 0; i < n; i++ {
-				c.send("INCR", "counter")
-				c.send("SET", fmt.Sprintf("k%d:%d", g, i), "v")
+			if v := c.do("GET", "counter"); string(v.Str) != "4000" {
+				t.Fatalf("counter %v after 8×500 INCR", v)
 			}
-			c.w.Flush()
-			for i := 0; i < 2*n; i++ {
-				if _, err := c.r.ReadReply(); err != nil {
-					t.Error(err)
-					return
-				}
+			if m := s.Metrics(); m.Keys != 4009 || m.Commands < 8040 {
+				t.Fatalf("metrics %+v", m)
 			}
-		}(g)
+		})
 	}
-	wg.Wait()
-	c := dial(t, addr)
-	if v := c.do("GET", "counter"); string(v.Str) != "4000" {
-		t.Fatalf("counter %v after 8×500 INCR", v)
+}
+
+// uringBatchWorks reports whether this kernel runs io_uring socket batches.
+func uringBatchWorks() bool {
+	b, err := uring.NewBatch(2)
+	if err != nil {
+		return false
 	}
-	if m := s.Metrics(); m.Keys != 4001 || m.Commands < 8000 {
-		t.Fatalf("metrics %+v", m)
-	}
+	b.Close()
+	return true
 }
 
 func TestMaxClients(t *testing.T) {

@@ -8,6 +8,10 @@
 //
 //   - Ring: one io_uring instance (New, Close) with three synchronous
 //     operations: WriteAt, Fdatasync and WriteAtSync.
+//   - Batch: a ring owned by one goroutine that runs many non-blocking
+//     socket sends and receives (IORING_OP_SEND, IORING_OP_RECV with
+//     MSG_DONTWAIT) in one io_uring_enter: an event loop's round of
+//     transfers in one system call (NewBatch, Run, Close).
 //   - Available: whether this kernel (and its seccomp filter and sysctls)
 //     lets a ring run the operations above; probed once, then cached.
 //
@@ -18,7 +22,8 @@
 // reports IORING_FEAT_SINGLE_MMAP, Linux 5.4+) and the SQE array.
 // io_uring_enter(2) with IORING_ENTER_GETEVENTS. io_uring_register(2) only
 // for IORING_REGISTER_PROBE. Opcodes: IORING_OP_WRITE (Linux 5.6+) and
-// IORING_OP_FSYNC with IORING_FSYNC_DATASYNC; the SQE flag IOSQE_IO_LINK.
+// IORING_OP_FSYNC with IORING_FSYNC_DATASYNC; the SQE flag IOSQE_IO_LINK;
+// for Batch, IORING_OP_SEND and IORING_OP_RECV (Linux 5.6+).
 // The ring-index fields shared with the kernel (SQ head and tail, CQ head
 // and tail) are read and written only with sync/atomic, which gives the
 // acquire and release ordering the ABI requires.
