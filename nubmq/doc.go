@@ -50,7 +50,9 @@
 // a set of connections: a loop reads a ready socket once, parses every
 // complete command in the buffer (resp.Parser, arguments alias the buffer),
 // runs them and writes all the replies with one write — Redis's model, one
-// loop per thread. A client whose replies pile up is not read until they
+// loop per thread. Where io_uring is available a round's reads are one
+// system call and its writes another (internal/uring.Batch); otherwise
+// each is a read(2) or write(2) of its own. A client whose replies pile up is not read until they
 // drain. PUBLISH from another loop leaves messages in the subscriber's push
 // buffer and wakes its loop (eventfd); a subscriber over its output buffer
 // limit is closed, never waited for. The keyspace's shards are locked

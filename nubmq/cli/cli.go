@@ -54,6 +54,7 @@ func Command() *cobra.Command {
 	serve.Flags().StringVar(&o.MaxMemoryPolicy, "maxmemory-policy", "noeviction", "what to evict over maxmemory: noeviction, allkeys-lru, allkeys-lfu, volatile-lru, volatile-lfu, volatile-ttl, allkeys-random, volatile-random")
 	serve.Flags().StringVar(&o.NotifyKeyspaceEvents, "notify-keyspace-events", "", "keyspace notifications, in Redis's letters (e.g. KEA)")
 	serve.Flags().IntVar(&o.IOThreads, "io-threads", 0, "event loops (default GOMAXPROCS/2, at least 1)")
+	serve.Flags().BoolVar(&o.PlainSyscalls, "plain-syscalls", false, "one read(2)/write(2) per socket instead of a round's transfers batched through io_uring")
 	cmd.AddCommand(serve)
 	return cmd
 }
