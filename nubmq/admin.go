@@ -362,7 +362,10 @@ func cmdInfo(c *conn, args [][]byte) {
 	section("Server",
 		"redis_version:7.0.15", "nubmq_version:0.1.0", "redis_mode:standalone",
 		"os:"+runtime.GOOS, "arch_bits:64", "process_id:"+strconv.Itoa(os.Getpid()),
-		"uptime_in_seconds:"+strconv.FormatInt(int64(c.srv.opts.Now().Sub(c.srv.started)/time.Second), 10))
+		"uptime_in_seconds:"+strconv.FormatInt(int64(c.srv.opts.Now().Sub(c.srv.started)/time.Second), 10),
+		"multiplexing_api:epoll",
+		"nubmq_event_loops:"+strconv.Itoa(len(c.srv.loops)),
+		"nubmq_io_uring_loops:"+strconv.Itoa(int(c.srv.batchedLoops.Load())))
 	section("Clients", "connected_clients:"+strconv.Itoa(m.Clients), "maxclients:"+strconv.Itoa(cfg.MaxClients))
 	section("Memory",
 		"used_memory:"+strconv.FormatInt(m.UsedMemory, 10),

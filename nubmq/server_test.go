@@ -207,9 +207,13 @@ func TestPipelineManyClients(t *testing.T) {
 	for _, plain := range []bool{false, true} {
 		t.Run(fmt.Sprintf("PlainSyscalls=%v", plain), func(t *testing.T) {
 			s, addr := startServer(t, Options{PlainSyscalls: plain})
-			dial(t, addr).do("PING") // the loops run
-			if got, want := s.batchedLoops.Load() > 0, !plain && uringBatchWorks(); got != want {
-				t.Fatalf("batched I/O %v, want %v", got, want)
+			info := string(dial(t, addr).do("INFO", "server").Str)
+			want := "nubmq_io_uring_loops:0\r\n"
+			if !plain && uringBatchWorks() {
+				want = fmt.Sprintf("nubmq_io_uring_loops:%d\r\n", s.opts.IOThreads)
+			}
+			if !strings.Contains(info, want) {
+				t.Fatalf("INFO server says %q, want %q", info, want)
 			}
 			big := strings.Repeat("v", 3<<20)
 			var wg sync.WaitGroup
