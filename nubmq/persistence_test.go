@@ -123,14 +123,7 @@ func TestAOFRestoresEveryEffect(t *testing.T) {
 			srv, addr := startServer(t, o)
 			c := dial(t, addr)
 			mixedWrites(c, rand.New(rand.NewPCG(1, 2)), 3000)
-			want := dump(t, c)
-			if err := srv.Close(); err != nil {
-				t.Fatal(err)
-			}
-			_, addr = startServer(t, o)
-			if got := dump(t, dial(t, addr)); got != want {
-				t.Fatalf("after restart:\n%s\nwant:\n%s", got, want)
-			}
+			restartHolds(t, srv, o, dump(t, c))
 		})
 	}
 }
@@ -167,11 +160,17 @@ func TestAOFRewriteUnderWrites(t *testing.T) {
 	if !strings.Contains(string(c.do("INFO", "persistence").Str), "aof_rewrites:2") {
 		t.Fatalf("INFO persistence after two rewrites:\n%s", c.do("INFO", "persistence").Str)
 	}
-	want := dump(t, c)
+	restartHolds(t, srv, o, dump(t, c))
+}
+
+// restartHolds closes srv, starts a server with o, and checks it holds
+// exactly the dataset want (a dump).
+func restartHolds(t *testing.T, srv *Server, o Options, want string) {
+	t.Helper()
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	_, addr = startServer(t, o)
+	_, addr := startServer(t, o)
 	if got := dump(t, dial(t, addr)); got != want {
 		t.Fatalf("after restart:\n%s\nwant:\n%s", got, want)
 	}

@@ -160,7 +160,7 @@ func (c *cursorStore) openLocked() error {
 	if err == nil {
 		// Always, not only after Create: an earlier attempt may have created
 		// the file and then failed to make its name durable.
-		err = syncDir(fs, c.t.dir)
+		err = vfs.SyncDir(fs, c.t.dir)
 	}
 	if err != nil {
 		if f != nil {
@@ -198,7 +198,7 @@ func (c *cursorStore) compactLocked() error {
 	c.f = nil
 	c.t.log.cache.release(1)
 	c.size = int64(len(buf))
-	if err := syncDir(fs, c.t.dir); err != nil {
+	if err := vfs.SyncDir(fs, c.t.dir); err != nil {
 		return fmt.Errorf("walrus: compact cursors of %s: %w", c.t.name, err)
 	}
 	return nil

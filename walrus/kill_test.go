@@ -1,19 +1,17 @@
 package walrus
 
 import (
-	"bufio"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/reefdb/reef/internal/killtest"
 )
 
 // The child side of TestKill9: append until killed, printing each
@@ -93,40 +91,14 @@ func kill9(t *testing.T, d Durability, rounds int) {
 	acked := map[uint64]uint32{} // offset → crc of the acknowledged value
 	var lastCommit uint64
 	for round := 0; round < rounds; round++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKill9Child$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "WALRUS_KILL_DIR="+dir, "WALRUS_KILL_DURABILITY="+d.String(),
-			fmt.Sprintf("WALRUS_KILL_SEED=%d", round))
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
 		// Kill after a random number of acknowledgements, mid-stream.
+		env := []string{"WALRUS_KILL_DIR=" + dir, "WALRUS_KILL_DURABILITY=" + d.String(),
+			fmt.Sprintf("WALRUS_KILL_SEED=%d", round)}
 		killAfter := 20 + rng.IntN(2000)
-		r := bufio.NewReader(stdout)
-		lines := 0
-		var buffered []string
-		for lines < killAfter {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				t.Fatalf("round %d: child stopped early: %v (last: %q)", round, err, buffered)
-			}
-			buffered = append(buffered, line)
-			lines++
-			if strings.Contains(line, "error") {
-				t.Fatalf("round %d: child: %s", round, line)
-			}
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		rest, _ := io.ReadAll(r) // acknowledgements printed before the kill
-		cmd.Wait()
-		for _, line := range append(buffered, strings.SplitAfter(string(rest), "\n")...) {
+		for _, line := range killtest.Run(t, round, "TestKill9Child", env, killAfter) {
 			f := strings.Fields(line)
-			if !strings.HasSuffix(line, "\n") || len(f) == 0 {
-				continue // a line cut by the kill: not a complete acknowledgement
+			if len(f) == 0 {
+				continue
 			}
 			switch f[0] {
 			case "a":

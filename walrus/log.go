@@ -62,7 +62,7 @@ func Open(dir string, opts Options) (*Log, error) {
 		}
 		// MkdirAll may have created dir itself: make both levels durable.
 		for _, d := range []string{filepath.Dir(filepath.Clean(dir)), dir} {
-			if err := syncDir(fs, d); err != nil {
+			if err := vfs.SyncDir(fs, d); err != nil {
 				return nil, fmt.Errorf("walrus: open %s: %w", dir, err)
 			}
 		}
@@ -141,7 +141,7 @@ func (l *Log) CreateTopic(name string) error {
 	if err := l.opts.FS.MkdirAll(joinPath(tdir, name), 0o755); err != nil {
 		return fmt.Errorf("walrus: create topic %s: %w", name, err)
 	}
-	if err := syncDir(l.opts.FS, tdir); err != nil {
+	if err := vfs.SyncDir(l.opts.FS, tdir); err != nil {
 		return fmt.Errorf("walrus: create topic %s: %w", name, err)
 	}
 	t, err := l.openTopic(name, true)
@@ -198,7 +198,7 @@ func (l *Log) DeleteTopic(name string) error {
 	if err := fs.Rename(t.dir, aside); err != nil {
 		return fmt.Errorf("walrus: delete topic %s: %w", name, err)
 	}
-	if err := syncDir(fs, tdir); err != nil {
+	if err := vfs.SyncDir(fs, tdir); err != nil {
 		return fmt.Errorf("walrus: delete topic %s: %w", name, err)
 	}
 	if err := fs.RemoveAll(aside); err != nil {
@@ -438,7 +438,7 @@ func (t *Topic) cutAfter(bases []uint64) error {
 			return fmt.Errorf("walrus: cut segment %s: %w", p, err)
 		}
 	}
-	return syncDir(fs, t.dir)
+	return vfs.SyncDir(fs, t.dir)
 }
 
 func readIndexFile(fs vfs.FS, path string, base uint64, size int64) (scanResult, error) {
@@ -616,7 +616,7 @@ func (t *Topic) enforceRetention(now time.Time) int {
 	}
 	if len(doomed) > 0 {
 		t.log.metrics.retentionDeleted.Add(uint64(len(doomed)))
-		if err := syncDir(o.FS, t.dir); err != nil {
+		if err := vfs.SyncDir(o.FS, t.dir); err != nil {
 			t.log.opts.Logger.Warn("sync after retention", "topic", t.name, "err", err)
 		}
 	}

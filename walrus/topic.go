@@ -592,7 +592,7 @@ func (t *Topic) createSegment(base uint64) (*segment, error) {
 	if err := f.Sync(); err != nil {
 		return fail(err)
 	}
-	if err := syncDir(t.opts.FS, t.dir); err != nil {
+	if err := vfs.SyncDir(t.opts.FS, t.dir); err != nil {
 		return fail(err)
 	}
 	s := &segment{base: base, path: path, next: base, end: segmentHeaderSize, corruptAt: -1, file: f}
@@ -978,18 +978,6 @@ func writeFileSync(fs vfs.FS, path string, data []byte, doSync bool) error {
 		}
 	}
 	return f.Close()
-}
-
-func syncDir(fs vfs.FS, dir string) error {
-	d, err := fs.OpenDir(dir)
-	if err != nil {
-		return fmt.Errorf("sync dir %s: %w", dir, err)
-	}
-	if err := d.Sync(); err != nil {
-		d.Close()
-		return fmt.Errorf("sync dir %s: %w", dir, err)
-	}
-	return d.Close()
 }
 
 // asCorrupt marks a frame that ends early or reads as zeros inside a segment's

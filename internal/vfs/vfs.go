@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 )
@@ -73,3 +74,17 @@ var ErrLocked = errors.New("vfs: lock held by another process")
 // ErrInjected is wrapped by every error an InjectingFS injects, so tests can
 // tell an injected failure from a real bug with errors.Is.
 var ErrInjected = errors.New("vfs: injected fault")
+
+// SyncDir makes the directory entries of dir durable (creations, renames and
+// removals in it): OpenDir, Sync, Close.
+func SyncDir(fs FS, dir string) error {
+	d, err := fs.OpenDir(dir)
+	if err != nil {
+		return fmt.Errorf("sync dir %s: %w", dir, err)
+	}
+	if err := d.Sync(); err != nil {
+		d.Close()
+		return fmt.Errorf("sync dir %s: %w", dir, err)
+	}
+	return d.Close()
+}

@@ -143,7 +143,7 @@ func Open(o Options) (*AOF, error) {
 		return nil, fmt.Errorf("persist: create %s: %w", o.Dir, err)
 	}
 	for _, d := range []string{filepath.Dir(filepath.Clean(o.Dir)), o.Dir} {
-		if err := syncDir(fs, d); err != nil {
+		if err := vfs.SyncDir(fs, d); err != nil {
 			return nil, fmt.Errorf("persist: open %s: %w", o.Dir, err)
 		}
 	}

@@ -1,19 +1,17 @@
 package persist
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/reefdb/reef/internal/killtest"
 )
 
 // killValue is the value the kill test stores under key: a function of the
@@ -110,38 +108,12 @@ func kill9(t *testing.T, fsync Fsync, rounds int) {
 	rng := rand.New(rand.NewPCG(seed, 9))
 	acked := map[string]bool{}
 	for round := 0; round < rounds; round++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKill9Child$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "PERSIST_KILL_DIR="+dir, "PERSIST_KILL_FSYNC="+fsync.String(),
-			fmt.Sprintf("PERSIST_KILL_ROUND=%d", round))
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		env := []string{"PERSIST_KILL_DIR=" + dir, "PERSIST_KILL_FSYNC=" + fsync.String(),
+			fmt.Sprintf("PERSIST_KILL_ROUND=%d", round)}
 		killAfter := 20 + rng.IntN(1500)
-		r := bufio.NewReader(stdout)
-		var lines []string
-		for len(lines) < killAfter {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				cmd.Process.Kill()
-				t.Fatalf("round %d: child stopped early: %v (last: %q)", round, err, lines[max(0, len(lines)-3):])
-			}
-			if strings.Contains(line, "error") {
-				cmd.Process.Kill()
-				t.Fatalf("round %d: child: %s", round, line)
-			}
-			lines = append(lines, line)
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		rest, _ := io.ReadAll(r) // acknowledgements printed before the kill
-		cmd.Wait()
-		for _, line := range append(lines, strings.SplitAfter(string(rest), "\n")...) {
+		for _, line := range killtest.Run(t, round, "TestKill9Child", env, killAfter) {
 			f := strings.Fields(line)
-			if strings.HasSuffix(line, "\n") && len(f) == 2 && f[0] == "a" {
+			if len(f) == 2 && f[0] == "a" {
 				acked[f[1]] = true
 			}
 		}

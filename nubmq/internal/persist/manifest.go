@@ -171,7 +171,7 @@ func writeManifest(fs vfs.FS, dir string, m manifest) error {
 	if err := fs.Rename(tmp, path); err != nil {
 		return fmt.Errorf("persist: rename manifest: %w", err)
 	}
-	if err := syncDir(fs, dir); err != nil {
+	if err := vfs.SyncDir(fs, dir); err != nil {
 		return fmt.Errorf("persist: write manifest: %w", err)
 	}
 	return nil

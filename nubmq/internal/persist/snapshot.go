@@ -136,7 +136,7 @@ func writeSnapshot(fs vfs.FS, path string, chunkBytes int, iterate func(emit fun
 	if err := fs.Rename(tmp, path); err != nil {
 		return fmt.Errorf("persist: rename snapshot %s: %w", tmp, err)
 	}
-	if err := syncDir(fs, filepath.Dir(path)); err != nil {
+	if err := vfs.SyncDir(fs, filepath.Dir(path)); err != nil {
 		return fmt.Errorf("persist: write snapshot %s: %w", path, err)
 	}
 	return nil
@@ -459,16 +459,4 @@ func (d *decoder) bytes() []byte {
 	p := d.b[:n:n]
 	d.b = d.b[n:]
 	return p
-}
-
-func syncDir(fs vfs.FS, dir string) error {
-	d, err := fs.OpenDir(dir)
-	if err != nil {
-		return fmt.Errorf("sync dir %s: %w", dir, err)
-	}
-	if err := d.Sync(); err != nil {
-		d.Close()
-		return fmt.Errorf("sync dir %s: %w", dir, err)
-	}
-	return d.Close()
 }
