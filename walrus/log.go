@@ -194,7 +194,7 @@ func (l *Log) DeleteTopic(name string) error {
 	t.close()
 	fs := l.opts.FS
 	tdir := joinPath(l.dir, topicsDir)
-	aside := joinPath(tdir, fmt.Sprintf("%s%s-%d", deletedPrefix, name, time.Now().UnixNano()))
+	aside := joinPath(tdir, fmt.Sprintf("%s%s-%d", deletedPrefix, name, l.opts.Now().UnixNano()))
 	if err := fs.Rename(t.dir, aside); err != nil {
 		return fmt.Errorf("walrus: delete topic %s: %w", name, err)
 	}
