@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"path"
+	"slices"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -72,6 +73,9 @@ type ReplicaConfig struct {
 	FS vfs.FS
 	// StateMachine is the replicated service.
 	StateMachine StateMachine
+	// Addrs are known peer addresses (for the transport); conf changes and
+	// snapshots add to them.
+	Addrs map[uint64]string
 	// Peers are the voters of a new cluster, this node among them. When the
 	// node has no state yet and Peers is set, it bootstraps the cluster
 	// with them; when Peers is empty, it starts empty and waits to be
@@ -179,6 +183,9 @@ type Output struct {
 	Messages []raftpb.Message
 	// Results complete this replica's proposals and reads.
 	Results []Result
+	// PeersChanged says the membership or the address book changed (see
+	// Peers).
+	PeersChanged bool
 	// Applied lists the (index, term) of each entry applied, in order,
 	// conf changes and empty entries included (for the simulator's oracles).
 	Applied []AppliedEntry
@@ -230,6 +237,7 @@ type Replica struct {
 	appliedTerm uint64
 	snapIndex   uint64
 	confState   raftpb.ConfState
+	peers       map[uint64]string // address book: initial peers, snapshots, conf changes
 	reads       map[string]*pendingRead
 	readQueue   []*pendingRead // answered by Raft, waiting for applied >= index
 	failed      error
@@ -257,7 +265,10 @@ func OpenReplica(cfg ReplicaConfig) (*Replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Replica{cfg: cfg, log: ls, snaps: snaps, sm: cfg.StateMachine, reads: map[string]*pendingRead{}}
+	r := &Replica{cfg: cfg, log: ls, snaps: snaps, sm: cfg.StateMachine, reads: map[string]*pendingRead{}, peers: map[uint64]string{}}
+	for id, a := range cfg.Addrs {
+		r.peers[id] = a
+	}
 	if err := r.start(); err != nil {
 		ls.close()
 		return nil, err
@@ -285,7 +296,7 @@ func (r *Replica) start() error {
 	st := r.log.state
 	r.ms = raft.NewMemoryStorage()
 	if st.snap.Index > 0 {
-		if err := r.snaps.restore(st.snap, r.sm.Restore); err != nil {
+		if err := r.snaps.restore(st.snap, r.restoreState); err != nil {
 			return err
 		}
 		if err := r.ms.ApplySnapshot(raftpb.Snapshot{Metadata: st.snap}); err != nil {
@@ -388,13 +399,15 @@ func (r *Replica) Propose(cmd []byte) (uint64, error) {
 }
 
 // ProposeConfChange proposes a membership change (joint consensus when it
-// changes more than one voter). Its Result has no value.
-func (r *Replica) ProposeConfChange(cc raftpb.ConfChangeV2) (uint64, error) {
+// changes more than one voter). addr, if set, is where the nodes it adds
+// listen; every node learns it when the change is applied. Its Result has
+// no value.
+func (r *Replica) ProposeConfChange(cc raftpb.ConfChangeV2, addr string) (uint64, error) {
 	if r.failed != nil {
 		return 0, r.failed
 	}
 	id, tag := r.nextID()
-	cc.Context = tag[:]
+	cc.Context = append(tag[:], addr...)
 	if err := r.rn.ProposeConfChange(cc); err != nil {
 		if errors.Is(err, raft.ErrProposalDropped) {
 			return 0, ErrDropped
@@ -556,7 +569,7 @@ func (r *Replica) handleReady(out *Output) error {
 		if err := r.ms.ApplySnapshot(rd.Snapshot); err != nil {
 			return fmt.Errorf("octopii: apply snapshot: %w", err)
 		}
-		if err := r.snaps.restore(*snap, r.sm.Restore); err != nil {
+		if err := r.snaps.restore(*snap, r.restoreState); err != nil {
 			return err
 		}
 		r.applied, r.appliedTerm, r.snapIndex = snap.Index, snap.Term, snap.Index
@@ -630,6 +643,8 @@ func (r *Replica) apply(e raftpb.Entry, out *Output) error {
 			cc, ctx = c, c.Context
 		}
 		r.confState = *r.rn.ApplyConfChange(cc)
+		r.notePeers(cc.AsV2(), ctx)
+		out.PeersChanged = true
 		if id, ok := r.mine(ctx); ok {
 			out.Results = append(out.Results, Result{ID: id, Index: e.Index})
 		}
@@ -660,7 +675,7 @@ func (r *Replica) maybeSnapshot(force bool) error {
 		return nil
 	}
 	meta := raftpb.SnapshotMetadata{Index: r.applied, Term: r.appliedTerm, ConfState: r.confState}
-	if err := r.snaps.create(meta, r.sm.Snapshot); err != nil {
+	if err := r.snaps.create(meta, r.snapshotState); err != nil {
 		return err
 	}
 	if _, err := r.ms.CreateSnapshot(meta.Index, &meta.ConfState, nil); err != nil {
@@ -697,6 +712,81 @@ func (g raftLogger) Fatal(v ...any)              { panic(fmt.Sprint(v...)) }
 func (g raftLogger) Fatalf(f string, v ...any)   { panic(fmt.Sprintf(f, v...)) }
 func (g raftLogger) Panic(v ...any)              { panic(fmt.Sprint(v...)) }
 func (g raftLogger) Panicf(f string, v ...any)   { panic(fmt.Sprintf(f, v...)) }
+
+// Peers returns the address book: every known member's address.
+func (r *Replica) Peers() map[uint64]string {
+	m := make(map[uint64]string, len(r.peers))
+	for id, a := range r.peers {
+		if inConfState(r.confState, id) || len(r.confState.Voters) == 0 {
+			m[id] = a
+		}
+	}
+	return m
+}
+
+// notePeers updates the address book from an applied conf change, whose
+// context carries the added nodes' address after the request tag.
+func (r *Replica) notePeers(cc raftpb.ConfChangeV2, ctx []byte) {
+	addr := ""
+	if len(ctx) > 16 {
+		addr = string(ctx[16:])
+	}
+	for _, c := range cc.Changes {
+		switch c.Type {
+		case raftpb.ConfChangeAddNode, raftpb.ConfChangeAddLearnerNode:
+			if addr != "" {
+				r.peers[c.NodeID] = addr
+			}
+		case raftpb.ConfChangeRemoveNode:
+			delete(r.peers, c.NodeID)
+		}
+	}
+}
+
+// snapshotState writes a snapshot's data section: the address book (u32
+// count, then u64 id, u16 length, address per peer, in id order), then the
+// state machine's snapshot.
+func (r *Replica) snapshotState(w io.Writer) error {
+	ids := make([]uint64, 0, len(r.peers))
+	for id := range r.peers {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(ids)))
+	for _, id := range ids {
+		b = binary.BigEndian.AppendUint64(b, id)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(r.peers[id])))
+		b = append(b, r.peers[id]...)
+	}
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	return r.sm.Snapshot(w)
+}
+
+// restoreState reads what snapshotState wrote.
+func (r *Replica) restoreState(rd io.Reader) error {
+	var n [4]byte
+	if _, err := io.ReadFull(rd, n[:]); err != nil {
+		return fmt.Errorf("%w: snapshot address book: %v", ErrCorrupt, err)
+	}
+	count := binary.BigEndian.Uint32(n[:])
+	if count > 1<<16 {
+		return fmt.Errorf("%w: snapshot address book of %d peers", ErrCorrupt, count)
+	}
+	for i := uint32(0); i < count; i++ {
+		var h [10]byte
+		if _, err := io.ReadFull(rd, h[:]); err != nil {
+			return fmt.Errorf("%w: snapshot address book: %v", ErrCorrupt, err)
+		}
+		a := make([]byte, binary.BigEndian.Uint16(h[8:]))
+		if _, err := io.ReadFull(rd, a); err != nil {
+			return fmt.Errorf("%w: snapshot address book: %v", ErrCorrupt, err)
+		}
+		r.peers[binary.BigEndian.Uint64(h[:8])] = string(a)
+	}
+	return r.sm.Restore(rd)
+}
 
 // LogBounds returns the first and last index of the log Raft holds in
 // memory (entries before first are in the snapshot).

@@ -183,7 +183,7 @@ func (w *world) membershipFault() {
 	case k == 0 && len(voters) > 3:
 		victim := voters[w.rng.IntN(len(voters))]
 		cc := raftpb.ConfChangeV2{Changes: []raftpb.ConfChangeSingle{{Type: raftpb.ConfChangeRemoveNode, NodeID: victim}}}
-		if _, err := l.rep.ProposeConfChange(cc); err == nil {
+		if _, err := l.rep.ProposeConfChange(cc, ""); err == nil {
 			w.report.Faults["remove-node"]++
 			w.tracef("fault remove node %d", victim)
 			w.oracle.removing[victim] = true
@@ -195,14 +195,14 @@ func (w *world) membershipFault() {
 		n.joins = true
 		w.start(n, nil)
 		cc := raftpb.ConfChangeV2{Changes: []raftpb.ConfChangeSingle{{Type: raftpb.ConfChangeAddLearnerNode, NodeID: id}}}
-		if _, err := l.rep.ProposeConfChange(cc); err == nil {
+		if _, err := l.rep.ProposeConfChange(cc, ""); err == nil {
 			w.report.Faults["add-learner"]++
 			w.tracef("fault add learner %d", id)
 		}
 	case k == 2 && len(cs.Learners) > 0:
 		id := cs.Learners[w.rng.IntN(len(cs.Learners))]
 		cc := raftpb.ConfChangeV2{Changes: []raftpb.ConfChangeSingle{{Type: raftpb.ConfChangeAddNode, NodeID: id}}}
-		if _, err := l.rep.ProposeConfChange(cc); err == nil {
+		if _, err := l.rep.ProposeConfChange(cc, ""); err == nil {
 			w.report.Faults["promote-learner"]++
 			w.tracef("fault promote learner %d", id)
 		}
