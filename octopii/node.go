@@ -484,21 +484,27 @@ func (n *Node) ChangeMembership(ctx context.Context, changes []raftpb.ConfChange
 }
 
 // TransferLeadership asks the leader to hand over to id, and waits until
-// this node sees id lead (or ctx ends).
+// this node sees id lead (or ctx ends). Raft abandons a transfer that does
+// not finish within an election timeout (the transferee lagged too far), so
+// the request is repeated until it takes.
 func (n *Node) TransferLeadership(ctx context.Context, id uint64) error {
-	if err := n.do(ctx, func() { n.rep.TransferLeadership(id) }); err != nil {
-		return err
-	}
+	retry := time.Duration(n.rep.cfg.ElectionTicks) * n.opts.TickInterval * 2
 	for {
-		if n.metrics.leader.Load() == id {
-			return nil
+		if err := n.do(ctx, func() { n.rep.TransferLeadership(id) }); err != nil {
+			return err
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-n.donec:
-			return n.stoppedErr()
-		case <-time.After(n.opts.TickInterval / 4):
+		deadline := time.Now().Add(retry)
+		for time.Now().Before(deadline) {
+			if n.metrics.leader.Load() == id {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-n.donec:
+				return n.stoppedErr()
+			case <-time.After(n.opts.TickInterval / 4):
+			}
 		}
 	}
 }

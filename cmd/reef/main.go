@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	kvcli "github.com/reefdb/reef/nubmq/cli"
+	kernelcli "github.com/reefdb/reef/octopii/cli"
 	"github.com/reefdb/reef/up"
 	walruscli "github.com/reefdb/reef/walrus/cli"
 )
@@ -18,7 +19,7 @@ func main() {
 		Short:         "Reef: storage and runtime engines in one binary",
 		SilenceErrors: false,
 	}
-	root.AddCommand(up.Command(), walruscli.Command(), kvcli.Command())
+	root.AddCommand(up.Command(), walruscli.Command(), kvcli.Command(), kernelcli.Command())
 	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}

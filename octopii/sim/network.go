@@ -102,7 +102,7 @@ func (net *network) sendSnapshot(from *node, m raftpb.Message) {
 		report(true)
 		return
 	}
-	w.report.Faults["snapshots-sent"]++
+	w.report.Snapshots++
 	w.after(net.delay()+time.Duration(len(data)/(64<<10))*time.Millisecond, func() {
 		to := w.node(m.To)
 		if to == nil || !to.up || net.cut(m.From, m.To) {

@@ -115,6 +115,7 @@ type Report struct {
 	Faults     map[string]int // injected faults by kind
 	Violations []string
 	TraceHash  uint64
+	Snapshots  int           // snapshots streamed between nodes
 	Steps      int           // events processed
 	Virtual    time.Duration // simulated time
 }
