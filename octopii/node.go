@@ -98,6 +98,11 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+type snapshotReport struct {
+	id     uint64
+	failed bool
+}
+
 type requestKind uint8
 
 const (
@@ -137,6 +142,13 @@ type Node struct {
 	closing chan struct{}
 	once    sync.Once
 
+	// Snapshot outcomes reported by the transport, drained by the loop.
+	// A list, not a channel send, because the transport may report from
+	// within SendSnapshot, on the loop goroutine itself.
+	reportMu sync.Mutex
+	reports  []snapshotReport
+	wake     chan struct{}
+
 	waiters map[uint64]*request // by request id; loop goroutine only
 	known   map[uint64]string   // peers given to the transport; loop only
 
@@ -154,17 +166,21 @@ type nodeMetrics struct {
 
 // Metrics is a snapshot of a node's counters and Raft state.
 type Metrics struct {
-	Proposals, ProposalsDropped uint64 // proposals taken, and dropped by Raft (no leader)
-	Reads, ReadsFailed          uint64
-	Readies                     uint64 // Ready cycles processed (one persist each)
-	MessagesSent                uint64
-	MessagesDropped             uint64 // inbound messages dropped on a full queue
-	SnapshotsSent               uint64
-	SnapshotsReceived           uint64
-	Applied, Commit             uint64
-	Term, Leader                uint64
-	SnapshotIndex               uint64
-	State                       string // follower, candidate, pre-candidate, leader
+	Proposals         uint64 `json:"proposals"`         // proposals taken
+	ProposalsDropped  uint64 `json:"proposals_dropped"` // dropped by Raft at once (no leader)
+	Reads             uint64 `json:"reads"`
+	ReadsFailed       uint64 `json:"reads_failed"`
+	Readies           uint64 `json:"readies"` // Ready cycles processed (one persist each)
+	MessagesSent      uint64 `json:"messages_sent"`
+	MessagesDropped   uint64 `json:"messages_dropped"` // inbound messages dropped on a full queue
+	SnapshotsSent     uint64 `json:"snapshots_sent"`
+	SnapshotsReceived uint64 `json:"snapshots_received"`
+	Applied           uint64 `json:"applied"`
+	Commit            uint64 `json:"commit"`
+	Term              uint64 `json:"term"`
+	Leader            uint64 `json:"leader"`
+	SnapshotIndex     uint64 `json:"snapshot_index"`
+	State             string `json:"state"` // follower, candidate, pre-candidate, leader
 }
 
 // Start opens the node's replica and starts it. With no state in
@@ -199,6 +215,7 @@ func Start(opts Options, sm StateMachine) (*Node, error) {
 		stopc:   make(chan struct{}),
 		donec:   make(chan struct{}),
 		closing: make(chan struct{}),
+		wake:    make(chan struct{}, 1),
 		waiters: map[uint64]*request{},
 		known:   map[uint64]string{},
 	}
@@ -257,9 +274,17 @@ func (n *Node) run() {
 			}
 		case fn := <-n.ctlc:
 			fn()
+		case <-n.wake:
 		case <-n.stopc:
 			n.shutdown(ErrStopped)
 			return
+		}
+		n.reportMu.Lock()
+		reports := n.reports
+		n.reports = nil
+		n.reportMu.Unlock()
+		for _, r := range reports {
+			n.rep.ReportSnapshot(r.id, r.failed)
 		}
 		if err := n.process(); err != nil {
 			n.opts.Logger.Error("node failed; restart it to recover", "id", n.opts.ID, "err", err)
@@ -603,10 +628,14 @@ func (n *Node) ReportUnreachable(id uint64) {
 	}
 }
 
-// ReportSnapshot implements Handler.
+// ReportSnapshot implements Handler. It never blocks: the report is queued
+// for the loop, which may be the caller.
 func (n *Node) ReportSnapshot(id uint64, failed bool) {
+	n.reportMu.Lock()
+	n.reports = append(n.reports, snapshotReport{id, failed})
+	n.reportMu.Unlock()
 	select {
-	case n.ctlc <- func() { n.rep.ReportSnapshot(id, failed) }:
-	case <-n.closing:
+	case n.wake <- struct{}{}:
+	default:
 	}
 }

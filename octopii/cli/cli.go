@@ -21,7 +21,7 @@ func Command() *cobra.Command {
 		Use:   "kernel",
 		Short: "Octopii: the replication kernel (Raft, snapshots, simulation)",
 	}
-	cmd.AddCommand(simCmd())
+	cmd.AddCommand(simCmd(), certsCmd(), demoCmd())
 	return cmd
 }
 
