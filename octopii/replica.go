@@ -197,6 +197,9 @@ type AppliedEntry struct {
 	Type        raftpb.EntryType
 	// Data is the entry's payload as stored in the log.
 	Data []byte
+	// Duplicate: the entry repeats a proposal already applied (a network
+	// duplicate or a retry); the state machine did not see it.
+	Duplicate bool
 }
 
 // Entry payload header (docs/format/octopii.md): a command proposed
@@ -238,6 +241,7 @@ type Replica struct {
 	snapIndex   uint64
 	confState   raftpb.ConfState
 	peers       map[uint64]string // address book: initial peers, snapshots, conf changes
+	sessions    map[uint64]*session // applied proposals, per incarnation (session.go)
 	reads       map[string]*pendingRead
 	readQueue   []*pendingRead // answered by Raft, waiting for applied >= index
 	failed      error
@@ -265,7 +269,7 @@ func OpenReplica(cfg ReplicaConfig) (*Replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Replica{cfg: cfg, log: ls, snaps: snaps, sm: cfg.StateMachine, reads: map[string]*pendingRead{}, peers: map[uint64]string{}}
+	r := &Replica{cfg: cfg, log: ls, snaps: snaps, sm: cfg.StateMachine, reads: map[string]*pendingRead{}, peers: map[uint64]string{}, sessions: map[uint64]*session{}}
 	for id, a := range cfg.Addrs {
 		r.peers[id] = a
 	}
@@ -621,6 +625,12 @@ func (r *Replica) apply(e raftpb.Entry, out *Output) error {
 	switch e.Type {
 	case raftpb.EntryNormal:
 		if len(e.Data) >= payloadHeader && e.Data[0] == payloadCommand {
+			inc, seq := binary.BigEndian.Uint64(e.Data[1:]), binary.BigEndian.Uint64(e.Data[9:])
+			if !r.firstTime(inc, seq, e.Index) {
+				r.applied, r.appliedTerm = e.Index, e.Term
+				out.Applied = append(out.Applied, AppliedEntry{Index: e.Index, Term: e.Term, Type: e.Type, Data: e.Data, Duplicate: true})
+				return nil
+			}
 			res := r.sm.Apply(e.Index, e.Data[payloadHeader:])
 			if id, ok := r.mine(e.Data[1:payloadHeader]); ok {
 				out.Results = append(out.Results, Result{ID: id, Index: e.Index, Value: res})
@@ -744,8 +754,8 @@ func (r *Replica) notePeers(cc raftpb.ConfChangeV2, ctx []byte) {
 }
 
 // snapshotState writes a snapshot's data section: the address book (u32
-// count, then u64 id, u16 length, address per peer, in id order), then the
-// state machine's snapshot.
+// count, then u64 id, u16 length, address per peer, in id order), the
+// proposal sessions (session.go), then the state machine's snapshot.
 func (r *Replica) snapshotState(w io.Writer) error {
 	ids := make([]uint64, 0, len(r.peers))
 	for id := range r.peers {
@@ -758,6 +768,7 @@ func (r *Replica) snapshotState(w io.Writer) error {
 		b = binary.BigEndian.AppendUint16(b, uint16(len(r.peers[id])))
 		b = append(b, r.peers[id]...)
 	}
+	b = r.writeSessions(b)
 	if _, err := w.Write(b); err != nil {
 		return err
 	}
@@ -784,6 +795,9 @@ func (r *Replica) restoreState(rd io.Reader) error {
 			return fmt.Errorf("%w: snapshot address book: %v", ErrCorrupt, err)
 		}
 		r.peers[binary.BigEndian.Uint64(h[:8])] = string(a)
+	}
+	if err := r.readSessions(rd); err != nil {
+		return err
 	}
 	return r.sm.Restore(rd)
 }

@@ -42,13 +42,20 @@ func (net *network) faulty() bool { return net.w.cfg.Faults.Network && !net.w.he
 
 func (net *network) send(from *node, m raftpb.Message) {
 	w := net.w
+	drop := ""
 	if net.cut(m.From, m.To) {
-		w.tracef("net drop(cut) %d->%d %v", m.From, m.To, m.Type)
-		return
-	}
-	if net.faulty() && w.rng.Float64() < net.dropProb {
+		drop = "cut"
+	} else if net.faulty() && w.rng.Float64() < net.dropProb {
 		w.report.Faults["net-drop"]++
-		w.tracef("net drop %d->%d %v", m.From, m.To, m.Type)
+		drop = "random"
+	}
+	if drop != "" {
+		w.tracef("net drop(%s) %d->%d %v", drop, m.From, m.To, m.Type)
+		if m.Type == raftpb.MsgSnap {
+			// A snapshot travels on a stream of its own: the sender
+			// learns that it broke, as a real transport reports it.
+			net.reportSnapshot(from, m, true)
+		}
 		return
 	}
 	if m.Type == raftpb.MsgSnap {
@@ -81,16 +88,7 @@ func (net *network) deliver(m raftpb.Message) {
 // learns the outcome after a round trip.
 func (net *network) sendSnapshot(from *node, m raftpb.Message) {
 	w := net.w
-	boot := from.boot
-	report := func(failed bool) {
-		w.after(net.delay(), func() {
-			if from.up && from.boot == boot {
-				w.tracef("snapshot report %d->%d failed=%v", m.From, m.To, failed)
-				from.rep.ReportSnapshot(m.To, failed)
-				w.process(from)
-			}
-		})
-	}
+	report := func(failed bool) { net.reportSnapshot(from, m, failed) }
 	body, _, err := from.rep.SnapshotBody(m)
 	var data []byte
 	if err == nil {
@@ -118,6 +116,20 @@ func (net *network) sendSnapshot(from *node, m raftpb.Message) {
 		to.rep.Step(m)
 		w.process(to)
 		report(false)
+	})
+}
+
+// reportSnapshot tells the sender of a MsgSnap how it went, a round trip
+// later (if the sender is still the same running process).
+func (net *network) reportSnapshot(from *node, m raftpb.Message, failed bool) {
+	w := net.w
+	boot := from.boot
+	w.after(net.delay(), func() {
+		if from.up && from.boot == boot {
+			w.tracef("snapshot report %d->%d failed=%v", m.From, m.To, failed)
+			from.rep.ReportSnapshot(m.To, failed)
+			w.process(from)
+		}
 	})
 }
 

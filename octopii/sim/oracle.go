@@ -29,6 +29,7 @@ type oracle struct {
 	checked   map[[2]uint64]bool
 	acks      map[uint64][]byte // index -> acknowledged command
 	removing  map[uint64]bool
+	commands  map[string]uint64 // proposal tag -> index it was applied at
 }
 
 type appliedAt struct {
@@ -44,6 +45,7 @@ func (o *oracle) init(w *world) {
 	o.checked = map[[2]uint64]bool{}
 	o.acks = map[uint64][]byte{}
 	o.removing = map[uint64]bool{}
+	o.commands = map[string]uint64{}
 }
 
 func (o *oracle) started(n *node) {}
@@ -54,6 +56,15 @@ func (o *oracle) applied(n *node, e octopii.AppliedEntry) {
 	if !ok {
 		o.committed[e.Index] = appliedAt{term: e.Term, data: bytes.Clone(e.Data), node: n.id}
 		o.maxIndex = max(o.maxIndex, e.Index)
+		// A proposal is applied once, even if the network duplicated it
+		// or a proposer retried.
+		if e.Type == raftpb.EntryNormal && len(e.Data) >= 17 && !e.Duplicate {
+			tag := string(e.Data[1:17])
+			if at, dup := o.commands[tag]; dup {
+				o.w.violation("exactly once: the proposal applied at index %d was applied again at index %d", at, e.Index)
+			}
+			o.commands[tag] = e.Index
+		}
 		return
 	}
 	if prev.term != e.Term || !bytes.Equal(prev.data, e.Data) {
