@@ -240,7 +240,7 @@ type Replica struct {
 	appliedTerm uint64
 	snapIndex   uint64
 	confState   raftpb.ConfState
-	peers       map[uint64]string // address book: initial peers, snapshots, conf changes
+	peers       map[uint64]string   // address book: initial peers, snapshots, conf changes
 	sessions    map[uint64]*session // applied proposals, per incarnation (session.go)
 	reads       map[string]*pendingRead
 	readQueue   []*pendingRead // answered by Raft, waiting for applied >= index
