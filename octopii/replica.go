@@ -309,6 +309,9 @@ func (r *Replica) start() error {
 		r.applied, r.appliedTerm, r.snapIndex = st.snap.Index, st.snap.Term, st.snap.Index
 		r.confState = st.snap.ConfState
 	}
+	if st.hard.Commit < st.snap.Index {
+		st.hard.Commit = st.snap.Index // a snapshot holds only committed entries
+	}
 	if err := r.ms.SetHardState(st.hard); err != nil {
 		return fmt.Errorf("octopii: load hard state: %w", err)
 	}
@@ -566,8 +569,13 @@ func (r *Replica) handleReady(out *Output) error {
 	if !raft.IsEmptySnap(rd.Snapshot) {
 		snap = &rd.Snapshot.Metadata
 	}
-	if err := r.log.save(rd.HardState, snap, false, rd.Entries); err != nil {
-		return err
+	// A Ready that only moves the commit index needs no fdatasync (Raft's
+	// MustSync): the commit index is relearned from the leader after a
+	// restart, so it is kept in memory until the next durable batch.
+	if rd.MustSync || snap != nil {
+		if err := r.log.save(rd.HardState, snap, false, rd.Entries); err != nil {
+			return err
+		}
 	}
 	if snap != nil {
 		if err := r.ms.ApplySnapshot(rd.Snapshot); err != nil {
@@ -691,7 +699,14 @@ func (r *Replica) maybeSnapshot(force bool) error {
 	if _, err := r.ms.CreateSnapshot(meta.Index, &meta.ConfState, nil); err != nil {
 		return fmt.Errorf("octopii: snapshot %d: %w", meta.Index, err)
 	}
-	if err := r.log.save(raftpb.HardState{}, &meta, true, nil); err != nil {
+	// The HardState goes with it: the persisted commit index may lag
+	// (Readies that only move it are not synced) and must not be left
+	// below the snapshot.
+	hs, _, err := r.ms.InitialState()
+	if err != nil {
+		return fmt.Errorf("octopii: snapshot %d: %w", meta.Index, err)
+	}
+	if err := r.log.save(hs, &meta, true, nil); err != nil {
 		return err
 	}
 	r.snapIndex = meta.Index

@@ -472,14 +472,21 @@ func (w *world) heal() {
 	}
 }
 
-// converged: a leader exists, every member is up and has applied the
-// leader's commit index, and no client is waiting.
+// converged: a leader exists and has committed an entry of its term, every
+// member is up and has applied the leader's commit index, and no client is
+// waiting.
 func (w *world) converged() bool {
 	l := w.leader()
 	if l == nil {
 		return false
 	}
-	commit := l.rep.Status().Commit
+	st := l.rep.Status()
+	commit := st.Commit
+	// Until a new leader commits an entry of its own term, its commit
+	// index can lag what earlier leaders committed.
+	if t, ok := l.rep.LogTerm(commit); !ok || t != st.Term {
+		return false
+	}
 	for _, id := range w.members() {
 		n := w.node(id)
 		if n == nil || !n.up || n.rep.Applied() < commit {
