@@ -23,7 +23,9 @@
 // # The Ready loop, in order (the caller's obligations in etcd raft's doc)
 //
 // Replica.Process, for each Ready: (1) persist the received snapshot's
-// metadata, the new entries and the HardState in one log batch, fdatasync'ed;
+// metadata, the new entries and the HardState in one log batch, fdatasync'ed
+// (skipped when Raft says nothing must be synced: a Ready that only moves
+// the commit index);
 // (2) install the snapshot into the state machine and the in-memory log;
 // (3) hand back the messages, which may now be sent: nothing is sent before
 // the state it depends on is durable; (4) apply the committed entries and
@@ -40,7 +42,9 @@
 // leader confirms its leadership with a quorum first). With
 // Options.LeaseReads, the leader skips that round trip while its lease holds
 // (CheckQuorum), which relies on bounded clock drift. If Propose's context
-// ends first, the command may still be applied later.
+// ends first, the command may still be applied later. A proposal is
+// applied at most once, even when the network delivers it twice: replicas
+// remember each proposer's recent sequence numbers (session.go).
 //
 // # Durability on disk (docs/format/octopii.md)
 //
