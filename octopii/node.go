@@ -48,6 +48,7 @@ type Options struct {
 	// LeaseReads: see ReplicaConfig.
 	ElectionTicks, HeartbeatTicks       int
 	SnapshotEntries, CompactKeepEntries uint64
+	SnapshotBytes                       uint64
 	LeaseReads                          bool
 	// MaxPendingProposals bounds the queue of proposals and reads waiting
 	// for the node's loop (default 4096); callers wait for room.
@@ -201,7 +202,8 @@ func Start(opts Options, sm StateMachine) (*Node, error) {
 		Addrs: opts.Peers, Peers: sortIDs(peers),
 		ElectionTicks: opts.ElectionTicks, HeartbeatTicks: opts.HeartbeatTicks,
 		SnapshotEntries: opts.SnapshotEntries, CompactKeepEntries: opts.CompactKeepEntries,
-		LeaseReads: opts.LeaseReads, Logger: opts.Logger,
+		SnapshotBytes: opts.SnapshotBytes,
+		LeaseReads:    opts.LeaseReads, Logger: opts.Logger,
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/raft/v3/raftpb"
+
 	"github.com/reefdb/reef/internal/vfs"
 	"github.com/reefdb/reef/octopii"
 	"github.com/reefdb/reef/octopii/kv"
@@ -245,4 +247,71 @@ func TestStoppedNodeFailsCalls(t *testing.T) {
 	if v, ok := get(t, n, "a"); !ok || v != "b" {
 		t.Fatalf("after restart a = %q, %v", v, ok)
 	}
+}
+
+func TestLeaseReads(t *testing.T) {
+	c := newCluster(t, 3, func(o *octopii.Options) { o.LeaseReads = true })
+	l := c.leader()
+	put(t, l, "k", "v1")
+	put(t, l, "k", "v2")
+	for id, n := range c.nodes {
+		if v, ok := get(t, n, "k"); !ok || v != "v2" {
+			t.Fatalf("node %d: lease read k = %q, %v; want v2", id, v, ok)
+		}
+	}
+}
+
+// TestJointConsensus replaces a voter in one change: add node 4 and remove
+// node 3 together (ConfChangeV2 through a joint configuration, left
+// automatically).
+func TestJointConsensus(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	l := c.leader()
+	if l.ID() == 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := l.TransferLeadership(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		l = c.nodes[1]
+	}
+	put(t, l, "k", "v")
+	c.peers[4] = "mem-4"
+	n4 := c.start(4, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	changes := []raftpb.ConfChangeSingle{
+		{Type: raftpb.ConfChangeAddNode, NodeID: 4},
+		{Type: raftpb.ConfChangeRemoveNode, NodeID: 3},
+	}
+	if err := l.ChangeMembership(ctx, changes, "mem-4"); err != nil {
+		t.Fatalf("change membership: %v", err)
+	}
+	waitFor(t, "the joint configuration to be left", func() bool {
+		st, err := l.Status(ctx)
+		return err == nil && len(st.Config.Voters[1]) == 0 && len(st.Config.Voters[0]) == 3
+	})
+	st, _ := l.Status(ctx)
+	if _, ok := st.Config.Voters[0][4]; !ok {
+		t.Fatalf("voters %v: node 4 missing", st.Config.Voters)
+	}
+	if _, ok := st.Config.Voters[0][3]; ok {
+		t.Fatalf("voters %v: node 3 still there", st.Config.Voters)
+	}
+	put(t, l, "k", "after")
+	if v, ok := get(t, n4, "k"); !ok || v != "after" {
+		t.Fatalf("node 4: k = %q, %v", v, ok)
+	}
+}
+
+// TestSnapshotBytes: large commands trigger a snapshot before the entry
+// count does.
+func TestSnapshotBytes(t *testing.T) {
+	c := newCluster(t, 1, func(o *octopii.Options) { o.SnapshotEntries = 1 << 30; o.SnapshotBytes = 64 << 10 })
+	l := c.leader()
+	big := string(make([]byte, 8<<10))
+	for i := 0; i < 20; i++ {
+		put(t, l, fmt.Sprint("k", i), big)
+	}
+	waitFor(t, "a snapshot", func() bool { return l.Metrics().SnapshotIndex > 0 })
 }

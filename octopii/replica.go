@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"path"
 	"slices"
 	"time"
@@ -55,6 +56,7 @@ const (
 	DefaultElectionTicks      = 10
 	DefaultHeartbeatTicks     = 1
 	DefaultSnapshotEntries    = 10000
+	DefaultSnapshotBytes      = 64 << 20
 	DefaultCompactKeepEntries = 5000
 	DefaultMaxSizePerMsg      = 1 << 20
 	DefaultMaxInflightMsgs    = 256
@@ -86,6 +88,10 @@ type ReplicaConfig struct {
 	// SnapshotEntries: a snapshot is taken once this many entries were
 	// applied since the last one.
 	SnapshotEntries uint64
+	// SnapshotBytes: a snapshot is also taken once the commands applied
+	// since the last one add up to this many bytes (default 64 MiB), so a
+	// log of large commands is compacted before it grows large.
+	SnapshotBytes uint64
 	// CompactKeepEntries: entries kept in memory behind a snapshot, so a
 	// slightly lagging follower catches up from the log, not a snapshot.
 	CompactKeepEntries uint64
@@ -141,6 +147,9 @@ func (c ReplicaConfig) withDefaults() ReplicaConfig {
 	}
 	if c.CompactKeepEntries == 0 {
 		c.CompactKeepEntries = DefaultCompactKeepEntries
+	}
+	if c.SnapshotBytes == 0 {
+		c.SnapshotBytes = DefaultSnapshotBytes
 	}
 	if c.MaxSizePerMsg == 0 {
 		c.MaxSizePerMsg = DefaultMaxSizePerMsg
@@ -239,6 +248,7 @@ type Replica struct {
 	applied     uint64
 	appliedTerm uint64
 	snapIndex   uint64
+	snapBytes   uint64 // command bytes applied since the last snapshot
 	confState   raftpb.ConfState
 	peers       map[uint64]string   // address book: initial peers, snapshots, conf changes
 	sessions    map[uint64]*session // applied proposals, per incarnation (session.go)
@@ -668,6 +678,7 @@ func (r *Replica) apply(e raftpb.Entry, out *Output) error {
 		}
 	}
 	r.applied, r.appliedTerm = e.Index, e.Term
+	r.snapBytes += uint64(len(e.Data))
 	out.Applied = append(out.Applied, AppliedEntry{Index: e.Index, Term: e.Term, Type: e.Type, Data: e.Data})
 	return nil
 }
@@ -687,9 +698,11 @@ func (r *Replica) serveReads(out *Output) {
 }
 
 // maybeSnapshot takes a snapshot of the applied state once SnapshotEntries
-// entries were applied since the last one, and compacts the log behind it.
+// entries or SnapshotBytes bytes were applied since the last one (or now,
+// with force), and compacts the log behind it.
 func (r *Replica) maybeSnapshot(force bool) error {
-	if r.applied <= r.snapIndex || (!force && r.applied < r.snapIndex+r.cfg.SnapshotEntries) {
+	due := r.applied >= r.snapIndex+r.cfg.SnapshotEntries || r.snapBytes >= r.cfg.SnapshotBytes
+	if r.applied <= r.snapIndex || (!force && !due) {
 		return nil
 	}
 	meta := raftpb.SnapshotMetadata{Index: r.applied, Term: r.appliedTerm, ConfState: r.confState}
@@ -709,7 +722,7 @@ func (r *Replica) maybeSnapshot(force bool) error {
 	if err := r.log.save(hs, &meta, true, nil); err != nil {
 		return err
 	}
-	r.snapIndex = meta.Index
+	r.snapIndex, r.snapBytes = meta.Index, 0
 	if meta.Index > r.cfg.CompactKeepEntries {
 		if err := r.ms.Compact(meta.Index - r.cfg.CompactKeepEntries); err != nil && !errors.Is(err, raft.ErrCompacted) {
 			return fmt.Errorf("octopii: compact: %w", err)
@@ -823,6 +836,11 @@ func (r *Replica) LogBounds() (first, last uint64) {
 	first, _ = r.ms.FirstIndex()
 	last, _ = r.ms.LastIndex()
 	return first, last
+}
+
+// LogEntries returns the entries [lo, hi) the in-memory log holds.
+func (r *Replica) LogEntries(lo, hi uint64) ([]raftpb.Entry, error) {
+	return r.ms.Entries(lo, hi, math.MaxUint64)
 }
 
 // LogTerm returns the term of the entry at index i, if the log holds it.

@@ -14,6 +14,8 @@ import (
 // the end:
 //
 //   - election safety: at most one leader per term;
+//   - log matching: entries with equal index and term are equal on every
+//     node (checked over the live nodes' logs every 25 steps and at the end);
 //   - state machine safety (and so log matching for committed entries):
 //     every node applies the same entry at each index, across restarts;
 //   - leader completeness: a new leader's log holds every entry applied
@@ -29,7 +31,14 @@ type oracle struct {
 	checked   map[[2]uint64]bool
 	acks      map[uint64][]byte // index -> acknowledged command
 	removing  map[uint64]bool
-	commands  map[string]uint64 // proposal tag -> index it was applied at
+	commands  map[string]uint64     // proposal tag -> index it was applied at
+	logs      map[[2]uint64]logSeen // (index, term) -> the entry some node's log holds there
+	steps     int
+}
+
+type logSeen struct {
+	data []byte
+	node uint64
 }
 
 type appliedAt struct {
@@ -46,6 +55,38 @@ func (o *oracle) init(w *world) {
 	o.acks = map[uint64][]byte{}
 	o.removing = map[uint64]bool{}
 	o.commands = map[string]uint64{}
+	o.logs = map[[2]uint64]logSeen{}
+}
+
+// logMatching checks Raft's log matching property on every live node's
+// in-memory log: two entries with the same index and term hold the same
+// command (and, by induction, the same prefix), whichever node has them.
+func (o *oracle) logMatching() {
+	for _, n := range o.w.nodes {
+		if n == nil || !n.up {
+			continue
+		}
+		first, last := n.rep.LogBounds()
+		if last < first {
+			continue
+		}
+		ents, err := n.rep.LogEntries(first, last+1)
+		if err != nil {
+			o.w.violation("log matching: node %d cannot read its log [%d, %d]: %v", n.id, first, last, err)
+			continue
+		}
+		for _, e := range ents {
+			key := [2]uint64{e.Index, e.Term}
+			seen, ok := o.logs[key]
+			if !ok {
+				o.logs[key] = logSeen{data: bytes.Clone(e.Data), node: n.id}
+				continue
+			}
+			if !bytes.Equal(seen.data, e.Data) {
+				o.w.violation("log matching: nodes %d and %d hold different entries at index %d term %d", seen.node, n.id, e.Index, e.Term)
+			}
+		}
+	}
 }
 
 func (o *oracle) started(n *node) {}
@@ -80,6 +121,9 @@ func (o *oracle) acked(index uint64, cmd []byte) {
 // check runs after every Process of n.
 func (o *oracle) check(n *node) {
 	w := o.w
+	if o.steps++; o.steps%25 == 0 {
+		o.logMatching()
+	}
 	st := n.rep.BasicStatus()
 	if st.RaftState == raft.StateLeader {
 		if other, ok := o.leaders[st.Term]; ok && other != n.id {
@@ -129,6 +173,7 @@ func (o *oracle) leaderCompleteness(n *node, term uint64) {
 // final runs once the cluster converged (or failed to).
 func (o *oracle) final() {
 	w := o.w
+	o.logMatching()
 	members := w.members()
 	for _, idx := range sortedKeys(o.acks) {
 		cmd := o.acks[idx]
