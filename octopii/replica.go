@@ -436,11 +436,15 @@ func (r *Replica) ProposeConfChange(cc raftpb.ConfChangeV2, addr string) (uint64
 
 // Read starts a linearizable read: the query runs once this replica has
 // applied everything committed before the read began (ReadIndex, or the
-// leader's lease with LeaseReads). Raft drops reads when no leader is known;
-// the caller times out and retries.
+// leader's lease with LeaseReads). With no leader known it returns
+// ErrDropped; a read lost on the way (a leader change) is never answered,
+// so the caller times out and retries.
 func (r *Replica) Read(query []byte) (uint64, error) {
 	if r.failed != nil {
 		return 0, r.failed
+	}
+	if r.rn.BasicStatus().Lead == raft.None {
+		return 0, ErrDropped // Raft would drop it silently
 	}
 	id, tag := r.nextID()
 	r.reads[string(tag[:])] = &pendingRead{id: id, query: query}
