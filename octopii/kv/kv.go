@@ -81,8 +81,7 @@ func result(v []byte, ok bool) []byte {
 
 // Machine is the key-value state machine (octopii.StateMachine).
 type Machine struct {
-	data    map[string][]byte
-	applied uint64
+	data map[string][]byte
 }
 
 // New returns an empty Machine.
@@ -92,7 +91,6 @@ func New() *Machine { return &Machine{data: map[string][]byte{}} }
 // command that does not decode changes nothing and returns "bad command"
 // as its result (every replica does the same).
 func (m *Machine) Apply(index uint64, cmd []byte) []byte {
-	m.applied = index
 	op, key, value, err := decode(cmd)
 	if err != nil {
 		return []byte("\xffbad command")
