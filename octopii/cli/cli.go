@@ -81,8 +81,8 @@ an oracle.`,
 					status = "VIOLATION"
 				}
 				if !quiet || !r.OK() {
-					fmt.Fprintf(out, "seed %d nodes %d ops %d acked %d faults %d snapshots %d steps %d virtual %v hash %016x %s\n",
-						s, n, r.Ops, r.Acked, total(r.Faults), r.Snapshots, r.Steps, r.Virtual.Round(time.Millisecond), r.TraceHash, status)
+					fmt.Fprintf(out, "seed %d nodes %d ops %d acked %d dropped %d faults %d snapshots %d steps %d virtual %v hash %016x %s\n",
+						s, n, r.Ops, r.Acked, r.Dropped, total(r.Faults), r.Snapshots, r.Steps, r.Virtual.Round(time.Millisecond), r.TraceHash, status)
 				}
 				for _, v := range r.Violations {
 					fmt.Fprintf(out, "  %s\n", v)
@@ -91,8 +91,8 @@ an oracle.`,
 					fmt.Fprintf(out, "  replay: reef kernel sim --seed %d --nodes %d --ops %d --clients %d --faults %s\n", s, n, ops, clients, f)
 				}
 			}
-			fmt.Fprintf(out, "\nseeds %d, ops %d (acknowledged %d), faults injected %d, violations %d (in %d seeds), %v\n",
-				sum.seeds, sum.ops, sum.acked, total(sum.faults), sum.violations, sum.badSeeds, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(out, "\nseeds %d, ops %d (acknowledged %d; %d more refused at once, no leader), faults injected %d, violations %d (in %d seeds), %v\n",
+				sum.seeds, sum.ops, sum.acked, sum.dropped, total(sum.faults), sum.violations, sum.badSeeds, time.Since(start).Round(time.Millisecond))
 			keys := make([]string, 0, len(sum.faults))
 			for k := range sum.faults {
 				keys = append(keys, k)
@@ -122,7 +122,7 @@ an oracle.`,
 }
 
 type summary struct {
-	seeds, ops, acked, violations, badSeeds int
+	seeds, ops, acked, dropped, violations, badSeeds int
 	faults                                  map[string]int
 }
 
@@ -130,6 +130,7 @@ func (s *summary) add(r sim.Report) {
 	s.seeds++
 	s.ops += r.Ops
 	s.acked += r.Acked
+	s.dropped += r.Dropped
 	s.violations += len(r.Violations)
 	if !r.OK() {
 		s.badSeeds++

@@ -81,17 +81,19 @@ func (c *client) next() {
 		req.input = kvInput{op: 'G', key: key}
 		req.id, err = n.rep.Read(kv.Get([]byte(key)))
 	}
-	w.opsSent++
 	if err != nil {
-		// Dropped at once: the operation never entered the log.
+		// Dropped at once (no leader): the operation never entered the
+		// log. It does not count toward Ops; the client backs off, as a
+		// real one would, while an election runs.
 		w.tracef("client %d %c %s dropped at %d: %v", c.id, req.input.op, key, n.id, err)
 		if !errors.Is(err, octopii.ErrDropped) {
 			w.violation("client %d: unexpected propose error: %v", c.id, err)
 		}
-		w.opsDone++
-		w.after(time.Duration(1+w.rng.IntN(30))*time.Millisecond, c.next)
+		w.report.Dropped++
+		w.after(time.Duration(20+w.rng.IntN(50))*time.Millisecond, c.next)
 		return
 	}
+	w.opsSent++
 	w.tracef("client %d %c %s -> node %d id %d", c.id, req.input.op, key, n.id, req.id)
 	c.pending = req
 	w.after(clientTimeout, func() {

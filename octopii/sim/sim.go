@@ -111,8 +111,9 @@ type Config struct {
 // Report is the outcome of a run.
 type Report struct {
 	Seed       uint64
-	Ops        int            // client operations completed (acknowledged, failed or timed out)
+	Ops        int            // client operations completed (acknowledged or timed out)
 	Acked      int            // operations acknowledged with a result
+	Dropped    int            // operations refused at once (no leader known); not in Ops
 	Faults     map[string]int // injected faults by kind
 	Violations []string
 	TraceHash  uint64
