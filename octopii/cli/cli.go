@@ -123,7 +123,7 @@ an oracle.`,
 
 type summary struct {
 	seeds, ops, acked, dropped, violations, badSeeds int
-	faults                                  map[string]int
+	faults                                           map[string]int
 }
 
 func (s *summary) add(r sim.Report) {
