@@ -197,7 +197,14 @@ func Start(opts Options, sm StateMachine) (*Node, error) {
 			peers = append(peers, id)
 		}
 	}
+	var n *Node
 	rep, err := OpenReplica(ReplicaConfig{
+		Background: func(job func()) {
+			go func() {
+				job()
+				n.kick()
+			}()
+		},
 		ID: opts.ID, Dir: opts.Dir, FS: opts.FS, StateMachine: sm,
 		Addrs: opts.Peers, Peers: sortIDs(peers),
 		ElectionTicks: opts.ElectionTicks, HeartbeatTicks: opts.HeartbeatTicks,
@@ -208,7 +215,7 @@ func Start(opts Options, sm StateMachine) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{
+	n = &Node{
 		opts:    opts,
 		rep:     rep,
 		propc:   make(chan *request, opts.MaxPendingProposals),
@@ -636,6 +643,11 @@ func (n *Node) ReportSnapshot(id uint64, failed bool) {
 	n.reportMu.Lock()
 	n.reports = append(n.reports, snapshotReport{id, failed})
 	n.reportMu.Unlock()
+	n.kick()
+}
+
+// kick wakes the loop without blocking.
+func (n *Node) kick() {
 	select {
 	case n.wake <- struct{}{}:
 	default:

@@ -1,8 +1,10 @@
 package octopii_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -314,4 +316,81 @@ func TestSnapshotBytes(t *testing.T) {
 		put(t, l, fmt.Sprint("k", i), big)
 	}
 	waitFor(t, "a snapshot", func() bool { return l.Metrics().SnapshotIndex > 0 })
+}
+
+// slowSnapshots is a kv machine whose snapshots are written in the
+// background and wait for a gate: while one is being written, the node
+// must keep committing.
+type slowSnapshots struct {
+	*kv.Machine
+	gate    chan struct{}
+	started chan struct{}
+}
+
+func (s *slowSnapshots) SnapshotFunc() func(io.Writer) error {
+	var buf bytes.Buffer
+	if err := s.Machine.Snapshot(&buf); err != nil { // the captured state
+		return func(io.Writer) error { return err }
+	}
+	select {
+	case s.started <- struct{}{}:
+	default:
+	}
+	return func(w io.Writer) error {
+		<-s.gate
+		_, err := w.Write(buf.Bytes())
+		return err
+	}
+}
+
+func TestAsyncSnapshotDoesNotStallTheNode(t *testing.T) {
+	net := octopii.NewMemNetwork()
+	fs := vfs.NewMem()
+	sm := &slowSnapshots{Machine: kv.New(), gate: make(chan struct{}), started: make(chan struct{}, 1)}
+	opts := octopii.Options{ID: 1, Dir: "/d", FS: fs, Peers: map[uint64]string{1: "m"}, Transport: net.Transport(1),
+		TickInterval: 5 * time.Millisecond, SnapshotEntries: 20, CompactKeepEntries: 5}
+	n, err := octopii.Start(opts, sm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n.Leader() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for i := 0; i < 25; i++ {
+		put(t, n, fmt.Sprint("k", i), "v")
+	}
+	select {
+	case <-sm.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no snapshot started")
+	}
+	// The snapshot is stuck at the gate; proposals still commit.
+	for i := 25; i < 60; i++ {
+		put(t, n, fmt.Sprint("k", i), "v")
+	}
+	if got := n.Metrics().SnapshotIndex; got != 0 {
+		t.Fatalf("snapshot index %d before the write finished", got)
+	}
+	close(sm.gate)
+	waitFor(t, "the snapshot to finish", func() bool { return n.Metrics().SnapshotIndex >= 20 })
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	// A restart restores from it and replays the rest.
+	sm2 := &slowSnapshots{Machine: kv.New(), gate: make(chan struct{}), started: make(chan struct{}, 1)}
+	close(sm2.gate)
+	opts.Transport = octopii.NewMemNetwork().Transport(1)
+	n, err = octopii.Start(opts, sm2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop()
+	for n.Leader() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for _, k := range []string{"k0", "k59"} {
+		if v, ok := get(t, n, k); !ok || v != "v" {
+			t.Fatalf("after restart %s = %q, %v", k, v, ok)
+		}
+	}
 }

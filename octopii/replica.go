@@ -10,6 +10,7 @@ import (
 	"math"
 	"path"
 	"slices"
+	"sync"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -37,6 +38,16 @@ type StateMachine interface {
 	Snapshot(w io.Writer) error
 	// Restore replaces the whole state with what Snapshot wrote.
 	Restore(r io.Reader) error
+}
+
+// AsyncSnapshotter is implemented by a StateMachine whose state is too large
+// to write while the node waits. SnapshotFunc runs on the node's goroutine,
+// between two Applies: it captures the state as it is (a copy-on-write
+// version, an immutable tree's root) and returns a function that writes
+// that captured state. The function runs on another goroutine while Apply
+// goes on, so it must not read what Apply changes.
+type AsyncSnapshotter interface {
+	SnapshotFunc() func(w io.Writer) error
 }
 
 // Errors a proposal or read can end with.
@@ -112,6 +123,10 @@ type ReplicaConfig struct {
 	Logger *slog.Logger
 	// Now is the clock for the log's timestamps (default time.Now).
 	Now func() time.Time
+	// Background, if set, runs a snapshot's write off the replica's
+	// goroutine when the state machine implements AsyncSnapshotter (a Node
+	// runs it on a goroutine of its own). Nil writes snapshots inline.
+	Background func(job func())
 	// UnsafeNoSync makes the Raft log skip fdatasync, breaking the
 	// durability contract. It exists only so that tests can prove the
 	// simulator catches lost acknowledged writes. Never set it otherwise.
@@ -249,12 +264,16 @@ type Replica struct {
 	appliedTerm uint64
 	snapIndex   uint64
 	snapBytes   uint64 // command bytes applied since the last snapshot
-	confState   raftpb.ConfState
-	peers       map[uint64]string   // address book: initial peers, snapshots, conf changes
-	sessions    map[uint64]*session // applied proposals, per incarnation (session.go)
-	reads       map[string]*pendingRead
-	readQueue   []*pendingRead // answered by Raft, waiting for applied >= index
-	failed      error
+	// A snapshot being written by Background (AsyncSnapshotter).
+	snapInFlight bool
+	snapDone     chan snapshotOutcome
+	bg           sync.WaitGroup
+	confState    raftpb.ConfState
+	peers        map[uint64]string   // address book: initial peers, snapshots, conf changes
+	sessions     map[uint64]*session // applied proposals, per incarnation (session.go)
+	reads        map[string]*pendingRead
+	readQueue    []*pendingRead // answered by Raft, waiting for applied >= index
+	failed       error
 }
 
 // OpenReplica opens (or creates) the replica in cfg.Dir: it recovers the
@@ -279,7 +298,8 @@ func OpenReplica(cfg ReplicaConfig) (*Replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Replica{cfg: cfg, log: ls, snaps: snaps, sm: cfg.StateMachine, reads: map[string]*pendingRead{}, peers: map[uint64]string{}, sessions: map[uint64]*session{}}
+	r := &Replica{cfg: cfg, log: ls, snaps: snaps, sm: cfg.StateMachine, reads: map[string]*pendingRead{}, peers: map[uint64]string{}, sessions: map[uint64]*session{},
+		snapDone: make(chan snapshotOutcome, 1)}
 	for id, a := range cfg.Addrs {
 		r.peers[id] = a
 	}
@@ -510,8 +530,12 @@ func (r *Replica) ReceiveSnapshot(m raftpb.Message, body io.Reader) error {
 // after a failed fdatasync nothing it holds in memory can be trusted.
 func (r *Replica) Failed() error { return r.failed }
 
-// Close closes the log. Pending requests are abandoned.
-func (r *Replica) Close() error { return r.log.close() }
+// Close waits for a snapshot being written in the background, then closes
+// the log. Pending requests are abandoned.
+func (r *Replica) Close() error {
+	r.bg.Wait()
+	return r.log.close()
+}
 
 // Process handles everything Raft has ready: it persists entries, the
 // HardState and received snapshots, applies committed entries, answers
@@ -703,17 +727,78 @@ func (r *Replica) serveReads(out *Output) {
 
 // maybeSnapshot takes a snapshot of the applied state once SnapshotEntries
 // entries or SnapshotBytes bytes were applied since the last one (or now,
-// with force), and compacts the log behind it.
+// with force), and compacts the log behind it. With a state machine that
+// implements AsyncSnapshotter and a ReplicaConfig.Background runner, the
+// file is written off the replica's goroutine and finished by a later call.
 func (r *Replica) maybeSnapshot(force bool) error {
+	if r.snapInFlight {
+		select {
+		case o := <-r.snapDone:
+			r.snapInFlight = false
+			if o.err != nil {
+				return o.err
+			}
+			if err := r.finishSnapshot(o.meta); err != nil {
+				return err
+			}
+		default:
+			if !force {
+				return nil
+			}
+		}
+	}
 	due := r.applied >= r.snapIndex+r.cfg.SnapshotEntries || r.snapBytes >= r.cfg.SnapshotBytes
 	if r.applied <= r.snapIndex || (!force && !due) {
 		return nil
 	}
 	meta := raftpb.SnapshotMetadata{Index: r.applied, Term: r.appliedTerm, ConfState: r.confState}
-	if err := r.snaps.create(meta, r.snapshotState); err != nil {
+	head := r.stateHeader()
+	if async, ok := r.sm.(AsyncSnapshotter); ok && r.cfg.Background != nil && !force && !r.snapInFlight {
+		write := async.SnapshotFunc()
+		r.snapInFlight = true
+		r.snapBytes = 0 // do not start another while this one runs
+		r.bg.Add(1)
+		r.cfg.Background(func() {
+			defer r.bg.Done()
+			err := r.snaps.create(meta, func(w io.Writer) error {
+				if _, err := w.Write(head); err != nil {
+					return err
+				}
+				return write(w)
+			})
+			r.snapDone <- snapshotOutcome{meta, err}
+		})
+		return nil
+	}
+	err := r.snaps.create(meta, func(w io.Writer) error {
+		if _, err := w.Write(head); err != nil {
+			return err
+		}
+		if async, ok := r.sm.(AsyncSnapshotter); ok {
+			return async.SnapshotFunc()(w)
+		}
+		return r.sm.Snapshot(w)
+	})
+	if err != nil {
 		return err
 	}
+	return r.finishSnapshot(meta)
+}
+
+type snapshotOutcome struct {
+	meta raftpb.SnapshotMetadata
+	err  error
+}
+
+// finishSnapshot makes a written snapshot file the log's new start.
+func (r *Replica) finishSnapshot(meta raftpb.SnapshotMetadata) error {
+	if meta.Index <= r.snapIndex {
+		return nil // a newer snapshot (received from a leader) came first
+	}
 	if _, err := r.ms.CreateSnapshot(meta.Index, &meta.ConfState, nil); err != nil {
+		if errors.Is(err, raft.ErrSnapOutOfDate) {
+			return nil
+		}
 		return fmt.Errorf("octopii: snapshot %d: %w", meta.Index, err)
 	}
 	// The HardState goes with it: the persisted commit index may lag
@@ -726,7 +811,10 @@ func (r *Replica) maybeSnapshot(force bool) error {
 	if err := r.log.save(hs, &meta, true, nil); err != nil {
 		return err
 	}
-	r.snapIndex, r.snapBytes = meta.Index, 0
+	r.snapIndex = meta.Index
+	if !r.snapInFlight {
+		r.snapBytes = 0
+	}
 	if meta.Index > r.cfg.CompactKeepEntries {
 		if err := r.ms.Compact(meta.Index - r.cfg.CompactKeepEntries); err != nil && !errors.Is(err, raft.ErrCompacted) {
 			return fmt.Errorf("octopii: compact: %w", err)
@@ -789,6 +877,15 @@ func (r *Replica) notePeers(cc raftpb.ConfChangeV2, ctx []byte) {
 // count, then u64 id, u16 length, address per peer, in id order), the
 // proposal sessions (session.go), then the state machine's snapshot.
 func (r *Replica) snapshotState(w io.Writer) error {
+	if _, err := w.Write(r.stateHeader()); err != nil {
+		return err
+	}
+	return r.sm.Snapshot(w)
+}
+
+// stateHeader encodes the address book and the sessions, the part of a
+// snapshot's data that is the replica's own.
+func (r *Replica) stateHeader() []byte {
 	ids := make([]uint64, 0, len(r.peers))
 	for id := range r.peers {
 		ids = append(ids, id)
@@ -800,11 +897,7 @@ func (r *Replica) snapshotState(w io.Writer) error {
 		b = binary.BigEndian.AppendUint16(b, uint16(len(r.peers[id])))
 		b = append(b, r.peers[id]...)
 	}
-	b = r.writeSessions(b)
-	if _, err := w.Write(b); err != nil {
-		return err
-	}
-	return r.sm.Snapshot(w)
+	return r.writeSessions(b)
 }
 
 // restoreState reads what snapshotState wrote.
