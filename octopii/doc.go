@@ -7,6 +7,8 @@
 // # Types
 //
 //   - StateMachine: the user's service (Apply, Query, Snapshot, Restore).
+//     A large one also implements AsyncSnapshotter, so that its snapshots
+//     are written on another goroutine while the node keeps applying.
 //   - Replica: the deterministic core: a RawNode, its durable log and
 //     snapshot files, the state machine. No goroutines, no clock, no
 //     network; files only through internal/vfs. The simulator drives many
