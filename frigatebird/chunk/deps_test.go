@@ -1,0 +1,13 @@
+package chunk
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/reefdb/reef/internal/layering"
+)
+
+// TestDependencyDirection: the codec imports internal/ packages only.
+func TestDependencyDirection(t *testing.T) {
+	layering.Check(t, ".", func(rel string) bool { return strings.HasPrefix(rel, "internal/") })
+}
