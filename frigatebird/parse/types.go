@@ -71,9 +71,13 @@ func (t Type) String() string {
 	return t.Kind.String()
 }
 
-// maxDecimalPrecision bounds DECIMAL(p,s): Frigatebird stores decimals in
-// 128-bit integers, which hold 38 decimal digits.
+// maxDecimalPrecision bounds the digits of an exact numeric literal
+// (LitDecimal); longer ones are LitFloat.
 const maxDecimalPrecision = 38
+
+// maxDecimalTypePrecision bounds DECIMAL(p,s) columns: values are stored
+// as scaled int64 (frigatebird/types), which holds 18 decimal digits.
+const maxDecimalTypePrecision = 18
 
 // convertType maps a PostgreSQL type name onto a Frigatebird Type.
 func convertType(tn *pg.TypeName) (Type, *convError) {
@@ -132,8 +136,8 @@ func convertType(tn *pg.TypeName) (Type, *convError) {
 			if len(mods) == 2 {
 				t.Scale = mods[1]
 			}
-			if t.Precision < 1 || t.Precision > maxDecimalPrecision {
-				return Type{}, errInvalid(tn.Location, "DECIMAL precision %d must be between 1 and %d", t.Precision, maxDecimalPrecision)
+			if t.Precision < 1 || t.Precision > maxDecimalTypePrecision {
+				return Type{}, errInvalid(tn.Location, "DECIMAL precision %d must be between 1 and %d", t.Precision, maxDecimalTypePrecision)
 			}
 			if t.Scale < 0 || t.Scale > t.Precision {
 				return Type{}, errInvalid(tn.Location, "DECIMAL scale %d must be between 0 and the precision %d", t.Scale, t.Precision)
