@@ -199,6 +199,7 @@ func Start(opts Options, sm StateMachine) (*Node, error) {
 	}
 	var n *Node
 	rep, err := OpenReplica(ReplicaConfig{
+		SendEarly: func(msgs []raftpb.Message) { n.send(msgs) },
 		Background: func(job func()) {
 			go func() {
 				job()
@@ -329,18 +330,7 @@ func (n *Node) submit(req *request) {
 func (n *Node) process() error {
 	out, err := n.rep.Process()
 	n.metrics.readies.Add(1)
-	var batch []raftpb.Message
-	for _, m := range out.Messages {
-		if m.Type == raftpb.MsgSnap {
-			n.sendSnapshot(m)
-			continue
-		}
-		batch = append(batch, m)
-	}
-	if len(batch) > 0 {
-		n.tr.Send(batch)
-		n.metrics.messagesSent.Add(uint64(len(batch)))
-	}
+	n.send(out.Messages)
 	for _, r := range out.Results {
 		if req, ok := n.waiters[r.ID]; ok {
 			delete(n.waiters, r.ID)
@@ -361,6 +351,23 @@ func (n *Node) process() error {
 	n.metrics.state.Store(uint32(st.RaftState))
 	n.metrics.snapshotIndex.Store(n.rep.SnapshotIndex())
 	return err
+}
+
+// send hands msgs to the transport: snapshots streamed on their own, the
+// rest in one batch.
+func (n *Node) send(msgs []raftpb.Message) {
+	batch := msgs[:0:0]
+	for _, m := range msgs {
+		if m.Type == raftpb.MsgSnap {
+			n.sendSnapshot(m)
+			continue
+		}
+		batch = append(batch, m)
+	}
+	if len(batch) > 0 {
+		n.tr.Send(batch)
+		n.metrics.messagesSent.Add(uint64(len(batch)))
+	}
 }
 
 func (n *Node) sendSnapshot(m raftpb.Message) {

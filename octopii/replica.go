@@ -123,6 +123,11 @@ type ReplicaConfig struct {
 	Logger *slog.Logger
 	// Now is the clock for the log's timestamps (default time.Now).
 	Now func() time.Time
+	// SendEarly, if set, receives a leader's messages before the Ready's
+	// entries are saved, so that replication overlaps the leader's own
+	// fdatasync; messages it is given are not in Output.Messages. It is
+	// called on the replica's goroutine and must not block.
+	SendEarly func([]raftpb.Message)
 	// Background, if set, runs a snapshot's write off the replica's
 	// goroutine when the state machine implements AsyncSnapshotter (a Node
 	// runs it on a goroutine of its own). Nil writes snapshots inline.
@@ -607,6 +612,26 @@ func (r *Replica) handleReady(out *Output) error {
 	if !raft.IsEmptySnap(rd.Snapshot) {
 		snap = &rd.Snapshot.Metadata
 	}
+	// A leader's messages may leave while its own entries of the same Ready
+	// are being made durable (Raft thesis §10.2.1; etcd does the same):
+	// the leader counts itself toward a commit, but acknowledges nothing
+	// before its own fdatasync (it applies below, after save), and its term
+	// and vote are already durable. This overlaps its fdatasync with the
+	// followers'. Everyone else sends only after saving.
+	early := false
+	if r.cfg.SendEarly != nil && len(rd.Messages) > 0 && r.rn.BasicStatus().RaftState == raft.StateLeader &&
+		(raft.IsEmptyHardState(rd.HardState) || (rd.HardState.Term == r.log.state.hard.Term && rd.HardState.Vote == r.log.state.hard.Vote)) {
+		early = true
+		now := make([]raftpb.Message, 0, len(rd.Messages))
+		for _, m := range rd.Messages {
+			if m.Type == raftpb.MsgSnap {
+				out.Messages = append(out.Messages, m) // may be freshened (freshenSnapshots)
+			} else {
+				now = append(now, m)
+			}
+		}
+		r.cfg.SendEarly(now)
+	}
 	// A Ready that only moves the commit index needs no fdatasync (Raft's
 	// MustSync): the commit index is relearned from the leader after a
 	// restart, so it is kept in memory until the next durable batch.
@@ -636,7 +661,9 @@ func (r *Replica) handleReady(out *Output) error {
 			return fmt.Errorf("octopii: set hard state: %w", err)
 		}
 	}
-	out.Messages = append(out.Messages, rd.Messages...)
+	if !early {
+		out.Messages = append(out.Messages, rd.Messages...)
+	}
 	for _, e := range rd.CommittedEntries {
 		if err := r.apply(e, out); err != nil {
 			return err

@@ -335,7 +335,12 @@ func (w *world) start(n *node, peers []uint64) {
 		SegmentSizeBytes:   segmentBytes,
 		Incarnation:        w.rng.Uint64() | 1,
 		Now:                func() time.Time { return time.Unix(0, 0).Add(w.now) },
-		UnsafeNoSync:       w.cfg.PlantNoSync,
+		SendEarly: func(msgs []raftpb.Message) {
+			for _, m := range msgs {
+				w.net.send(n, m)
+			}
+		},
+		UnsafeNoSync: w.cfg.PlantNoSync,
 	})
 	if err != nil {
 		w.tracef("node %d start failed: %v", n.id, err)
