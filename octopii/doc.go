@@ -27,7 +27,10 @@
 // Replica.Process, for each Ready: (1) persist the received snapshot's
 // metadata, the new entries and the HardState in one log batch, fdatasync'ed
 // (skipped when Raft says nothing must be synced: a Ready that only moves
-// the commit index);
+// the commit index); a leader whose term and vote are already durable hands
+// its messages out before this step (ReplicaConfig.SendEarly), so that its
+// fdatasync overlaps its followers', as the Raft thesis (§10.2.1) and etcd
+// do: it still acknowledges nothing before its own sync;
 // (2) install the snapshot into the state machine and the in-memory log;
 // (3) hand back the messages, which may now be sent: nothing is sent before
 // the state it depends on is durable; (4) apply the committed entries and
