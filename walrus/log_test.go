@@ -321,7 +321,7 @@ func TestRetention(t *testing.T) {
 	dir := t.TempDir()
 	o := Options{Durability: None, SegmentSizeBytes: 4096, RetentionBytes: 16 << 10, RetentionInterval: time.Hour, Now: clock}
 	l := openT(t, dir, o)
-	defer l.Close()
+	defer func() { l.Close() }()
 	tp := mustTopic(t, l, "t")
 	for i := 0; i < 2000; i++ {
 		tp.Append(val(i))
@@ -349,7 +349,14 @@ func TestRetention(t *testing.T) {
 	mu.Lock()
 	now = now.Add(time.Hour)
 	mu.Unlock()
-	l.opts.RetentionAge = time.Minute
+	// Options are fixed while a Log is open (its retention goroutine reads
+	// them): reopen with an age limit.
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	o.RetentionAge = time.Minute
+	l = openT(t, dir, o)
+	tp = mustTopic(t, l, "t")
 	l.EnforceRetention()
 	if tp.Segments() != 1 {
 		t.Fatalf("age retention left %d segments", tp.Segments())
