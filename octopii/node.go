@@ -120,6 +120,9 @@ type request struct {
 	done chan Result
 	id   uint64
 	err  error
+	// canceled: the caller gave up before the loop took the request.
+	// Loop goroutine only.
+	canceled bool
 }
 
 // Node runs a Replica on its own goroutine with a real clock and a
@@ -148,6 +151,7 @@ type Node struct {
 	// within SendSnapshot, on the loop goroutine itself.
 	reportMu sync.Mutex
 	reports  []snapshotReport
+	cancels  []*request // requests whose callers gave up
 	wake     chan struct{}
 
 	waiters map[uint64]*request // by request id; loop goroutine only
@@ -290,11 +294,14 @@ func (n *Node) run() {
 			return
 		}
 		n.reportMu.Lock()
-		reports := n.reports
-		n.reports = nil
+		reports, cancels := n.reports, n.cancels
+		n.reports, n.cancels = nil, nil
 		n.reportMu.Unlock()
 		for _, r := range reports {
 			n.rep.ReportSnapshot(r.id, r.failed)
+		}
+		for _, req := range cancels {
+			n.cancel(req)
 		}
 		if err := n.process(); err != nil {
 			n.opts.Logger.Error("node failed; restart it to recover", "id", n.opts.ID, "err", err)
@@ -304,8 +311,27 @@ func (n *Node) run() {
 	}
 }
 
+// cancel forgets a request whose caller gave up: its waiter if it was
+// submitted, or the request itself if it is still queued (it is then
+// never proposed).
+func (n *Node) cancel(req *request) {
+	if req.id == 0 {
+		req.canceled = true
+		return
+	}
+	if n.waiters[req.id] == req {
+		delete(n.waiters, req.id)
+		if req.kind == reqRead {
+			n.rep.Forget(req.id)
+		}
+	}
+}
+
 // submit hands one request to the replica.
 func (n *Node) submit(req *request) {
+	if req.canceled {
+		return
+	}
 	var err error
 	switch req.kind {
 	case reqPropose:
@@ -459,15 +485,13 @@ func (n *Node) submitWait(ctx context.Context, req *request) (Result, error) {
 	case r := <-req.done:
 		return r, r.Err
 	case <-ctx.Done():
-		// Forget the waiter; a proposal may still be applied later.
-		n.do(context.Background(), func() {
-			if req.id != 0 {
-				delete(n.waiters, req.id)
-				if req.kind == reqRead {
-					n.rep.Forget(req.id)
-				}
-			}
-		})
+		// Forget the waiter (a proposal may still be applied later). The
+		// loop does it when it next runs; the caller never waits for a
+		// loop that may be busy.
+		n.reportMu.Lock()
+		n.cancels = append(n.cancels, req)
+		n.reportMu.Unlock()
+		n.kick()
 		return Result{}, ctx.Err()
 	case <-n.donec:
 		select {

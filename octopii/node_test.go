@@ -3,6 +3,7 @@ package octopii_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -392,5 +393,57 @@ func TestAsyncSnapshotDoesNotStallTheNode(t *testing.T) {
 		if v, ok := get(t, n, k); !ok || v != "v" {
 			t.Fatalf("after restart %s = %q, %v", k, v, ok)
 		}
+	}
+}
+
+// gatedMachine blocks Apply until its gate opens, stalling the node's loop.
+type gatedMachine struct {
+	*kv.Machine
+	gate    chan struct{}
+	entered chan struct{}
+}
+
+func (g *gatedMachine) Apply(index uint64, cmd []byte) []byte {
+	select {
+	case g.entered <- struct{}{}:
+	default:
+	}
+	<-g.gate
+	return g.Machine.Apply(index, cmd)
+}
+
+// TestProposalQueuePushesBack: with the loop busy and the bounded queue
+// full, Propose waits for room and gives up with ErrQueueFull when its
+// context ends; nothing is lost once the loop moves again.
+func TestProposalQueuePushesBack(t *testing.T) {
+	sm := &gatedMachine{Machine: kv.New(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	n, err := octopii.Start(octopii.Options{ID: 1, Dir: "/d", FS: vfs.NewMem(), Peers: map[uint64]string{1: "m"},
+		Transport: octopii.NewMemNetwork().Transport(1), TickInterval: 5 * time.Millisecond, MaxPendingProposals: 1}, sm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop()
+	for n.Leader() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	results := make(chan error, 2)
+	go func() { _, err := n.Propose(context.Background(), kv.Put([]byte("a"), nil)); results <- err }()
+	<-sm.entered // the loop is stuck applying "a"
+	go func() { _, err := n.Propose(context.Background(), kv.Put([]byte("b"), nil)); results <- err }()
+	// "b" sits in the one-slot queue; a third proposal finds no room.
+	waitFor(t, "the queue to fill", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		_, err := n.Propose(ctx, kv.Put([]byte("c"), nil))
+		return errors.Is(err, octopii.ErrQueueFull)
+	})
+	close(sm.gate)
+	for i := 0; i < 2; i++ {
+		if err := <-results; err != nil {
+			t.Fatalf("queued proposal failed: %v", err)
+		}
+	}
+	if _, err := n.Propose(context.Background(), kv.Put([]byte("d"), nil)); err != nil {
+		t.Fatalf("propose after the stall: %v", err)
 	}
 }
