@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -200,6 +201,7 @@ func Start(opts Options, sm StateMachine) (*Node, error) {
 		for id := range opts.Peers {
 			peers = append(peers, id)
 		}
+		slices.Sort(peers)
 	}
 	var n *Node
 	rep, err := OpenReplica(ReplicaConfig{
@@ -211,7 +213,7 @@ func Start(opts Options, sm StateMachine) (*Node, error) {
 			}()
 		},
 		ID: opts.ID, Dir: opts.Dir, FS: opts.FS, StateMachine: sm,
-		Addrs: opts.Peers, Peers: sortIDs(peers),
+		Addrs: opts.Peers, Peers: peers,
 		ElectionTicks: opts.ElectionTicks, HeartbeatTicks: opts.HeartbeatTicks,
 		SnapshotEntries: opts.SnapshotEntries, CompactKeepEntries: opts.CompactKeepEntries,
 		SnapshotBytes: opts.SnapshotBytes,
@@ -242,15 +244,6 @@ func Start(opts Options, sm StateMachine) (*Node, error) {
 	n.syncPeers()
 	go n.run()
 	return n, nil
-}
-
-func sortIDs(ids []uint64) []uint64 {
-	for i := 1; i < len(ids); i++ {
-		for j := i; j > 0 && ids[j] < ids[j-1]; j-- {
-			ids[j], ids[j-1] = ids[j-1], ids[j]
-		}
-	}
-	return ids
 }
 
 // ID returns the node's id.

@@ -575,10 +575,10 @@ func (r *Replica) Process() (Output, error) {
 func (r *Replica) freshenSnapshots(msgs []raftpb.Message) error {
 	for i := range msgs {
 		m := &msgs[i]
-		if m.Type != raftpb.MsgSnap || m.Snapshot == nil || inConfState(m.Snapshot.Metadata.ConfState, m.To) {
+		if m.Type != raftpb.MsgSnap || m.Snapshot == nil || IsMember(m.Snapshot.Metadata.ConfState, m.To) {
 			continue
 		}
-		if !inConfState(r.confState, m.To) {
+		if !IsMember(r.confState, m.To) {
 			continue // not a member of the applied configuration either
 		}
 		if r.snapIndex < r.applied {
@@ -595,15 +595,11 @@ func (r *Replica) freshenSnapshots(msgs []raftpb.Message) error {
 	return nil
 }
 
-func inConfState(cs raftpb.ConfState, id uint64) bool {
-	for _, set := range [][]uint64{cs.Voters, cs.Learners, cs.VotersOutgoing, cs.LearnersNext} {
-		for _, x := range set {
-			if x == id {
-				return true
-			}
-		}
-	}
-	return false
+// IsMember reports whether id is in cs: a voter or learner, incoming or
+// outgoing.
+func IsMember(cs raftpb.ConfState, id uint64) bool {
+	return slices.Contains(cs.Voters, id) || slices.Contains(cs.Learners, id) ||
+		slices.Contains(cs.VotersOutgoing, id) || slices.Contains(cs.LearnersNext, id)
 }
 
 func (r *Replica) handleReady(out *Output) error {
@@ -874,7 +870,7 @@ func (g raftLogger) Panicf(f string, v ...any)   { panic(fmt.Sprintf(f, v...)) }
 func (r *Replica) Peers() map[uint64]string {
 	m := make(map[uint64]string, len(r.peers))
 	for id, a := range r.peers {
-		if inConfState(r.confState, id) || len(r.confState.Voters) == 0 {
+		if IsMember(r.confState, id) || len(r.confState.Voters) == 0 {
 			m[id] = a
 		}
 	}

@@ -193,6 +193,16 @@ func FormatDate(days int64) string { return string(AppendDate(nil, days)) }
 
 // AppendDate appends FormatDate(days) to dst.
 func AppendDate(dst []byte, days int64) []byte {
+	dst, bc := appendYMD(dst, days)
+	if bc {
+		dst = append(dst, " (BC)"...)
+	}
+	return dst
+}
+
+// appendYMD appends 'YYYY-MM-DD' for days since the epoch and reports
+// whether the year is BC (the caller appends the " (BC)" suffix last).
+func appendYMD(dst []byte, days int64) ([]byte, bool) {
 	y, m, d := CivilFromDays(days)
 	bc := y <= 0
 	if bc {
@@ -202,11 +212,7 @@ func AppendDate(dst []byte, days int64) []byte {
 	dst = append(dst, '-')
 	dst = appendPadded(dst, int64(m), 2)
 	dst = append(dst, '-')
-	dst = appendPadded(dst, int64(d), 2)
-	if bc {
-		dst = append(dst, " (BC)"...)
-	}
-	return dst
+	return appendPadded(dst, int64(d), 2), bc
 }
 
 func appendPadded(dst []byte, v int64, width int) []byte {
@@ -225,16 +231,7 @@ func FormatTimestamp(ts int64) string { return string(AppendTimestamp(nil, ts)) 
 func AppendTimestamp(dst []byte, ts int64) []byte {
 	days := floorDiv(ts, MicrosPerDay)
 	tod := ts - days*MicrosPerDay
-	y, m, d := CivilFromDays(days)
-	bc := y <= 0
-	if bc {
-		y = 1 - y
-	}
-	dst = appendPadded(dst, int64(y), 4)
-	dst = append(dst, '-')
-	dst = appendPadded(dst, int64(m), 2)
-	dst = append(dst, '-')
-	dst = appendPadded(dst, int64(d), 2)
+	dst, bc := appendYMD(dst, days)
 	dst = append(dst, ' ')
 	dst = appendTime(dst, tod)
 	if bc {

@@ -262,8 +262,7 @@ func FilterFloat64Const(op CmpOp, v *Vector, c float64, sel, out []uint16) []uin
 
 // filterNaNConst compares against NaN, the largest float.
 func filterNaNConst(op CmpOp, xs []float64, n int, sel, out []uint16) []uint16 {
-	k := 0
-	each := func(i uint16) {
+	out = filterEach(n, sel, out, func(i uint16) bool {
 		x := xs[i]
 		var r bool
 		switch op {
@@ -274,28 +273,15 @@ func filterNaNConst(op CmpOp, xs []float64, n int, sel, out []uint16) []uint16 {
 		case Le:
 			r = true
 		}
-		out[k] = i
-		k += b2i(r)
-	}
-	if sel == nil {
-		out = selBuf(out, n)
-		for i := 0; i < n; i++ {
-			each(uint16(i))
-		}
-	} else {
-		out = selBuf(out, len(sel))
-		for _, i := range sel {
-			each(i)
-		}
-	}
-	return out[:k]
+		return r
+	})
+	return out
 }
 
 // FilterBytesConst compares strings bytewise (the C collation).
 func FilterBytesConst(op CmpOp, v *Vector, c []byte, sel, out []uint16) []uint16 {
-	k := 0
 	offs, b := v.Offsets, v.Bytes
-	each := func(i uint16) {
+	out = filterEach(v.Len, sel, out, func(i uint16) bool {
 		s := b[offs[i]:offs[i+1]]
 		var r bool
 		if op == Eq || op == Ne {
@@ -303,21 +289,8 @@ func FilterBytesConst(op CmpOp, v *Vector, c []byte, sel, out []uint16) []uint16
 		} else {
 			r = op.Holds(bytes.Compare(s, c))
 		}
-		out[k] = i
-		k += b2i(r)
-	}
-	if sel == nil {
-		out = selBuf(out, v.Len)
-		for i := 0; i < v.Len; i++ {
-			each(uint16(i))
-		}
-	} else {
-		out = selBuf(out, len(sel))
-		for _, i := range sel {
-			each(i)
-		}
-	}
-	out = out[:k]
+		return r
+	})
 	if len(v.Valid) != 0 {
 		out = dropNulls(v.Valid, out)
 	}
@@ -326,25 +299,11 @@ func FilterBytesConst(op CmpOp, v *Vector, c []byte, sel, out []uint16) []uint16
 
 // FilterBoolConst compares booleans (false < true).
 func FilterBoolConst(op CmpOp, v *Vector, c bool, sel, out []uint16) []uint16 {
-	k := 0
 	ci := b2i(c)
-	each := func(i uint16) {
+	out = filterEach(v.Len, sel, out, func(i uint16) bool {
 		x := int(v.Bools[i>>6] >> (i & 63) & 1)
-		out[k] = i
-		k += b2i(op.Holds(x - ci))
-	}
-	if sel == nil {
-		out = selBuf(out, v.Len)
-		for i := 0; i < v.Len; i++ {
-			each(uint16(i))
-		}
-	} else {
-		out = selBuf(out, len(sel))
-		for _, i := range sel {
-			each(i)
-		}
-	}
-	out = out[:k]
+		return op.Holds(x - ci)
+	})
 	if len(v.Valid) != 0 {
 		out = dropNulls(v.Valid, out)
 	}
@@ -436,8 +395,7 @@ func fLt(a, b float64) bool { return a < b || (a == a && b != b) }
 func fLe(a, b float64) bool { return a <= b || b != b }
 
 func filterVecFloat(op CmpOp, xs, ys []float64, n int, sel, out []uint16) []uint16 {
-	k := 0
-	each := func(i uint16) {
+	out = filterEach(n, sel, out, func(i uint16) bool {
 		x, y := xs[i], ys[i]
 		var r bool
 		switch op {
@@ -450,21 +408,9 @@ func filterVecFloat(op CmpOp, xs, ys []float64, n int, sel, out []uint16) []uint
 		case Le:
 			r = fLe(x, y)
 		}
-		out[k] = i
-		k += b2i(r)
-	}
-	if sel == nil {
-		out = selBuf(out, n)
-		for i := 0; i < n; i++ {
-			each(uint16(i))
-		}
-	} else {
-		out = selBuf(out, len(sel))
-		for _, i := range sel {
-			each(i)
-		}
-	}
-	return out[:k]
+		return r
+	})
+	return out
 }
 
 // Filter returns the rows of sel (nil: all) where a op b is TRUE; a and
@@ -483,29 +429,15 @@ func Filter(op CmpOp, a, b *Vector, sel, out []uint16) ([]uint16, error) {
 	case types.PhysFloat64:
 		out = filterVecFloat(op, a.Floats, b.Floats, a.Len, sel, out)
 	case types.PhysBool, types.PhysBytes:
-		k := 0
-		each := func(i uint16) {
+		out = filterEach(a.Len, sel, out, func(i uint16) bool {
 			var c int
 			if a.Type.Phys() == types.PhysBool {
 				c = b2i(a.Bool(int(i))) - b2i(b.Bool(int(i)))
 			} else {
 				c = bytes.Compare(a.Str(int(i)), b.Str(int(i)))
 			}
-			out[k] = i
-			k += b2i(op.Holds(c))
-		}
-		if sel == nil {
-			out = selBuf(out, a.Len)
-			for i := 0; i < a.Len; i++ {
-				each(uint16(i))
-			}
-		} else {
-			out = selBuf(out, len(sel))
-			for _, i := range sel {
-				each(i)
-			}
-		}
-		out = out[:k]
+			return op.Holds(c)
+		})
 	default:
 		return nil, fmt.Errorf("vector: compare %s: %w", a.Type, types.ErrNoOperator)
 	}

@@ -108,8 +108,7 @@ func FilterIn(v *Vector, l *InList, not bool, sel, out []uint16) []uint16 {
 	if not && l.HasNull {
 		return selBuf(out, 0)
 	}
-	k := 0
-	each := func(i uint16) {
+	out = filterEach(v.Len, sel, out, func(i uint16) bool {
 		var hit bool
 		switch v.Type.Phys() {
 		case types.PhysInt64:
@@ -121,21 +120,8 @@ func FilterIn(v *Vector, l *InList, not bool, sel, out []uint16) []uint16 {
 		case types.PhysBool:
 			hit = l.hasInt(int64(b2i(v.Bool(int(i)))))
 		}
-		out[k] = i
-		k += b2i(hit != not)
-	}
-	if sel == nil {
-		out = selBuf(out, v.Len)
-		for i := 0; i < v.Len; i++ {
-			each(uint16(i))
-		}
-	} else {
-		out = selBuf(out, len(sel))
-		for _, i := range sel {
-			each(i)
-		}
-	}
-	out = out[:k]
+		return hit != not
+	})
 	if len(v.Valid) != 0 {
 		out = dropNulls(v.Valid, out)
 	}

@@ -17,6 +17,27 @@ func selBuf(out []uint16, n int) []uint16 {
 	return make([]uint16, n, max(n, Size))
 }
 
+// filterEach keeps the rows of sel (nil: 0..n-1) for which keep holds,
+// in out's storage: the row-at-a-time path of the kernels that are not
+// specialised per operator.
+func filterEach(n int, sel, out []uint16, keep func(i uint16) bool) []uint16 {
+	k := 0
+	if sel == nil {
+		out = selBuf(out, n)
+		for i := 0; i < n; i++ {
+			out[k] = uint16(i)
+			k += b2i(keep(uint16(i)))
+		}
+		return out[:k]
+	}
+	out = selBuf(out, len(sel))
+	for _, i := range sel {
+		out[k] = i
+		k += b2i(keep(i))
+	}
+	return out[:k]
+}
+
 // SelectAll returns 0..n-1 in out's storage.
 func SelectAll(n int, out []uint16) []uint16 {
 	out = selBuf(out, n)

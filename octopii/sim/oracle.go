@@ -140,7 +140,7 @@ func (o *oracle) check(n *node) {
 	if len(o.removing) > 0 {
 		cs := n.rep.ConfState()
 		for _, id := range sortedKeys(o.removing) {
-			if n.id != id && !inConf(cs, id) && n.rep.Applied() > 0 && len(cs.Voters) > 0 {
+			if n.id != id && !octopii.IsMember(cs, id) && n.rep.Applied() > 0 && len(cs.Voters) > 0 {
 				delete(o.removing, id)
 				if gone := w.node(id); gone != nil {
 					w.tracef("node %d removed from the cluster", id)
@@ -204,11 +204,6 @@ func (o *oracle) final() {
 			w.violation("convergence: nodes %d and %d applied up to %d but hold different state", ref.id, n.id, n.rep.Applied())
 		}
 	}
-}
-
-func inConf(cs raftpb.ConfState, id uint64) bool {
-	return slices.Contains(cs.Voters, id) || slices.Contains(cs.Learners, id) ||
-		slices.Contains(cs.VotersOutgoing, id) || slices.Contains(cs.LearnersNext, id)
 }
 
 func sortedKeys[V any](m map[uint64]V) []uint64 {
