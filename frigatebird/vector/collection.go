@@ -7,8 +7,10 @@ import (
 	"github.com/reefdb/reef/frigatebird/types"
 )
 
-// SegmentRows is the number of rows in each segment of a Collection.
-const SegmentRows = 1 << 16
+// SegmentRows is the number of rows in each segment of a Collection: 60
+// vectors, the size of a table's row group (storage.DefaultRowGroupRows),
+// so that a collection of rows to insert is written one segment per group.
+const SegmentRows = 60 * Size
 
 // Collection is a growable, columnar copy of rows: what operators that
 // must keep their input (sort, the rows of INSERT, the result of a query)

@@ -26,6 +26,10 @@ type Vector struct {
 	Bytes   []byte
 
 	Valid []uint64
+
+	// aliased is set by FromColumn: the slices belong to a column chunk,
+	// so Reset must not write into them.
+	aliased bool
 }
 
 // Words returns the number of bitmap words for n rows.
@@ -49,10 +53,14 @@ func New(t types.Type) *Vector {
 
 // Reset prepares v to hold n rows of type t, reusing its buffers. Values
 // are unspecified; Valid is emptied (all valid); for bytes Offsets is
-// sized n+1 and Bytes emptied.
+// sized n+1 and Bytes emptied. A vector made by FromColumn drops its
+// slices first (they belong to the chunk) and gets its own.
 func (v *Vector) Reset(t types.Type, n int) {
 	if n < 0 || n > Size {
 		panic(fmt.Sprintf("vector: reset to %d rows (limit %d)", n, Size))
+	}
+	if v.aliased {
+		*v = Vector{}
 	}
 	v.Type, v.Len = t, n
 	v.Valid = v.Valid[:0]
@@ -150,7 +158,7 @@ func FromColumn(c *chunk.Column, t types.Type, start, n int) (Vector, error) {
 	if start < 0 || start&63 != 0 || n < 0 || n > Size || start+n > c.Len {
 		return Vector{}, fmt.Errorf("vector: from column: rows [%d, %d) of %d (start must be a multiple of 64, at most %d rows)", start, start+n, c.Len, Size)
 	}
-	v := Vector{Type: t, Len: n}
+	v := Vector{Type: t, Len: n, aliased: true}
 	w0, w1 := start>>6, Words(start+n)
 	switch c.Type {
 	case chunk.TypeInt64:
