@@ -13,7 +13,10 @@ import (
 // implicit casts are explicit *Cast nodes, so the evaluator never
 // converts on its own. No node yields INTERVAL except a *Const (an
 // interval only ever appears as the constant operand of FnTimestampAddInterval
-// and FnTimestampSubInterval).
+// and FnTimestampSubInterval). VARCHAR(n) and VARCHAR count as one type
+// in these guarantees: operands said to have the same type may differ in
+// their length bound, which only a *Cast (before a value is stored)
+// checks.
 //
 // String renders the expression for EXPLAIN; it is SQL-like, not
 // necessarily parseable.
@@ -54,7 +57,8 @@ type Arith struct {
 	T    types.Type
 }
 
-// Neg is -X; X is numeric and T == X.Type() (overflow of the minimum
+// Neg is -X; X is an integer, a DECIMAL or a DOUBLE (a REAL is negated
+// as DOUBLE and cast back) and T == X.Type() (overflow of the minimum
 // integer is an error).
 type Neg struct {
 	X Expr

@@ -82,6 +82,10 @@ type Options struct {
 	Chunk chunk.Options
 	// Logger receives best-effort cleanup failures; nil discards.
 	Logger *slog.Logger
+	// Keep, when set, names row-group files that Open must not remove
+	// although no manifest names them: files a caller's own log (such as
+	// the database's WAL) promises to commit, which it then Adopts.
+	Keep func(name string) bool
 }
 
 // Validate reports whether o is usable.

@@ -158,6 +158,9 @@ func openLocked(fsys vfs.FS, dir string, opts Options, lock io.Closer) (*Table, 
 	for _, n := range names {
 		v, isManifest := parseManifestName(n)
 		_, isGroup := parseRowGroupName(n)
+		if isGroup && !live[n] && opts.Keep != nil && opts.Keep(n) {
+			continue
+		}
 		if strings.HasSuffix(n, tmpSuffix) || (isManifest && v != m.version) || (isGroup && !live[n]) {
 			if err := fsys.Remove(filepath.Join(dir, n)); err != nil && !isNotExist(err) {
 				t.log.Warn("frigatebird/storage: remove leftover", "file", n, "err", err)

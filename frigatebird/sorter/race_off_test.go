@@ -1,0 +1,5 @@
+//go:build !race
+
+package sorter
+
+const raceEnabled = false
