@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	sqlshell "github.com/reefdb/reef/frigatebird/shell"
 	kvcli "github.com/reefdb/reef/nubmq/cli"
 	kernelcli "github.com/reefdb/reef/octopii/cli"
 	"github.com/reefdb/reef/up"
@@ -19,7 +20,7 @@ func main() {
 		Short:         "Reef: storage and runtime engines in one binary",
 		SilenceErrors: false,
 	}
-	root.AddCommand(up.Command(), walruscli.Command(), kvcli.Command(), kernelcli.Command())
+	root.AddCommand(up.Command(), walruscli.Command(), kvcli.Command(), kernelcli.Command(), sqlshell.Command())
 	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}

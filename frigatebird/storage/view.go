@@ -77,27 +77,54 @@ var readBufs = sync.Pool{New: func() any { return new([]byte) }}
 // rows are included; see Deleted. A checksum failure returns an error
 // wrapping ErrCorrupt (and chunk.ErrCorrupt).
 func (w *View) ReadColumn(rg, col int, into *chunk.Column) error {
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf, err := w.readChunk(rg, col, *bp)
+	*bp = buf[:0]
+	if err != nil {
+		return err
+	}
+	return w.DecodeChunk(rg, col, buf, into)
+}
+
+// ReadChunk returns column col of row group rg as stored (one ReadAt of
+// exactly the chunk), for a cache to keep; DecodeChunk decodes it.
+func (w *View) ReadChunk(rg, col int) ([]byte, error) {
+	return w.readChunk(rg, col, nil)
+}
+
+// readChunk reads a chunk into buf's storage when it is large enough.
+func (w *View) readChunk(rg, col int, buf []byte) ([]byte, error) {
 	if w.released.Load() {
 		panic("frigatebird/storage: read through a released view")
 	}
 	if rg < 0 || rg >= len(w.v.m.groups) || col < 0 || col >= len(w.v.m.schema.Columns) {
-		return invalidf("read column %d of row group %d: out of range", col, rg)
+		return buf, invalidf("read column %d of row group %d: out of range", col, rg)
 	}
 	g := w.v.m.groups[rg]
 	c := g.meta.Columns[col]
 	f, err := w.file(g.meta.Name)
 	if err != nil {
-		return err
+		return buf, err
 	}
-	bp := readBufs.Get().(*[]byte)
-	defer readBufs.Put(bp)
-	if cap(*bp) < c.Length {
-		*bp = make([]byte, c.Length)
+	if cap(buf) < c.Length {
+		buf = make([]byte, c.Length)
 	}
-	buf := (*bp)[:c.Length]
+	buf = buf[:c.Length]
 	if _, err := f.ReadAt(buf, c.Offset); err != nil {
-		return fmt.Errorf("frigatebird/storage: read %s column %d: %w", g.meta.Name, col, err)
+		return buf, fmt.Errorf("frigatebird/storage: read %s column %d: %w", g.meta.Name, col, err)
 	}
+	return buf, nil
+}
+
+// DecodeChunk decodes a chunk that ReadChunk returned for (rg, col),
+// verifying its checksum and that it is the chunk the manifest describes.
+func (w *View) DecodeChunk(rg, col int, buf []byte, into *chunk.Column) error {
+	if rg < 0 || rg >= len(w.v.m.groups) || col < 0 || col >= len(w.v.m.schema.Columns) {
+		return invalidf("decode column %d of row group %d: out of range", col, rg)
+	}
+	g := w.v.m.groups[rg]
+	c := g.meta.Columns[col]
 	lim := chunk.Limits{MaxRows: MaxRowGroupRows}
 	info, err := chunk.DecodeWithLimits(buf, into, lim)
 	if err != nil {
@@ -106,7 +133,7 @@ func (w *View) ReadColumn(rg, col int, into *chunk.Column) error {
 		}
 		return fmt.Errorf("frigatebird/storage: read %s column %d: %w", g.meta.Name, col, err)
 	}
-	if info.Rows != g.meta.Rows || info.Type != c.Info.Type || !bytes.Equal(buf[:len(c.header)], c.header) {
+	if len(buf) != c.Length || info.Rows != g.meta.Rows || info.Type != c.Info.Type || !bytes.Equal(buf[:len(c.header)], c.header) {
 		return corruptf("read %s column %d: chunk does not match the manifest", g.meta.Name, col)
 	}
 	return nil

@@ -1,0 +1,288 @@
+package exec
+
+import (
+	"context"
+	"time"
+
+	"github.com/reefdb/reef/frigatebird/eval"
+	"github.com/reefdb/reef/frigatebird/hashagg"
+	"github.com/reefdb/reef/frigatebird/plan"
+	"github.com/reefdb/reef/frigatebird/sorter"
+	"github.com/reefdb/reef/frigatebird/types"
+	"github.com/reefdb/reef/frigatebird/vector"
+)
+
+// exprLocal evaluates a list of expressions into one batch: the inputs of
+// an aggregate (group keys then arguments) or a sort (row then keys).
+type exprLocal struct {
+	evs []*eval.Evaluator
+	out vector.Batch
+}
+
+func newExprLocal(exprs []plan.Expr) (*exprLocal, error) {
+	l := &exprLocal{evs: make([]*eval.Evaluator, len(exprs))}
+	for i, e := range exprs {
+		ev, err := eval.New(e)
+		if err != nil {
+			return nil, err
+		}
+		l.evs[i] = ev
+	}
+	l.out.Cols = make([]*vector.Vector, len(exprs))
+	return l, nil
+}
+
+func (l *exprLocal) eval(b *vector.Batch) (*vector.Batch, error) {
+	for i, ev := range l.evs {
+		v, err := ev.Eval(b)
+		if err != nil {
+			return nil, err
+		}
+		l.out.Cols[i] = v
+	}
+	l.out.Len, l.out.Sel = b.Len, b.Sel
+	return &l.out, nil
+}
+
+// aggSink is the build side of a hash aggregate: each worker aggregates
+// into its own table (partial aggregation); finish merges them.
+type aggSink struct {
+	node   *plan.Aggregate
+	spec   hashagg.Spec
+	inputs []plan.Expr
+	result *hashagg.Result
+	st     OpStats
+}
+
+func newAggSink(n *plan.Aggregate) *aggSink {
+	s := &aggSink{node: n}
+	s.st.Name = "Aggregate"
+	s.st.Detail = aggDetail(n)
+	for _, g := range n.Groups {
+		s.spec.Groups = append(s.spec.Groups, g.Type())
+		s.inputs = append(s.inputs, g)
+	}
+	for _, a := range n.Aggs {
+		ag := hashagg.Agg{Func: a.Func, Distinct: a.Distinct, T: a.T}
+		if a.Arg != nil {
+			ag.Arg = a.Arg.Type()
+			s.inputs = append(s.inputs, a.Arg)
+		}
+		s.spec.Aggs = append(s.spec.Aggs, ag)
+	}
+	return s
+}
+
+func aggDetail(n *plan.Aggregate) string {
+	d := "groups=["
+	for i, g := range n.Groups {
+		if i > 0 {
+			d += ", "
+		}
+		d += g.String()
+	}
+	d += "] aggs=["
+	for i, a := range n.Aggs {
+		if i > 0 {
+			d += ", "
+		}
+		d += a.String()
+	}
+	return d + "]"
+}
+
+func (s *aggSink) stats() *OpStats { return &s.st }
+
+func (s *aggSink) newLocal() (sinkLocal, error) {
+	if err := s.spec.Validate(); err != nil {
+		return nil, err
+	}
+	in, err := newExprLocal(s.inputs)
+	if err != nil {
+		return nil, err
+	}
+	return &aggLocal{s: s, in: in, table: hashagg.NewLocal(s.spec)}, nil
+}
+
+type aggLocal struct {
+	s     *aggSink
+	in    *exprLocal
+	table *hashagg.Local
+}
+
+func (l *aggLocal) push(b *vector.Batch, _ int) error {
+	t0 := time.Now()
+	in, err := l.in.eval(b)
+	if err != nil {
+		return err
+	}
+	if err := l.table.Add(in); err != nil {
+		return err
+	}
+	l.s.st.add(b.Active(), 0, t0)
+	return nil
+}
+
+func (s *aggSink) finish(locals []sinkLocal, workers int) error {
+	t0 := time.Now()
+	tables := make([]*hashagg.Local, len(locals))
+	for i, l := range locals {
+		tables[i] = l.(*aggLocal).table
+	}
+	r, err := hashagg.Merge(tables, workers)
+	if err != nil {
+		return err
+	}
+	s.result = r
+	s.st.RowsOut.Store(int64(r.Len()))
+	s.st.Nanos.Add(int64(time.Since(t0)))
+	return nil
+}
+
+// resultSource reads a breaker's result in order, on one worker.
+type resultSource struct {
+	next func(*vector.Batch) bool
+	// width is the number of leading columns passed on (a sort drops its
+	// key columns).
+	width int
+	st    OpStats
+}
+
+func (s *resultSource) open(context.Context) (int, error) { return 1, nil }
+func (s *resultSource) stats() *OpStats                   { return &s.st }
+func (s *resultSource) newLocal() sourceLocal             { return &resultSourceLocal{s: s} }
+
+type resultSourceLocal struct {
+	s   *resultSource
+	b   vector.Batch
+	out vector.Batch
+}
+
+func (l *resultSourceLocal) run(_ context.Context, p *Pipeline, _ int, push func(*vector.Batch) error) error {
+	for l.s.next(&l.b) {
+		if p.stopped.Load() {
+			return errStop
+		}
+		l.out = vector.Batch{Cols: l.b.Cols[:l.s.width], Len: l.b.Len, Sel: l.b.Sel}
+		l.s.st.RowsOut.Add(int64(l.out.Active()))
+		if err := push(&l.out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sortSink is the build side of ORDER BY (top-N when limited): each
+// worker sorts its rows; finish merges the runs.
+type sortSink struct {
+	node   *plan.Sort
+	types  []types.Type
+	keys   []sorter.Key
+	inputs []plan.Expr
+	width  int
+	result *sorter.Result
+	st     OpStats
+}
+
+func newSortSink(n *plan.Sort) *sortSink {
+	s := &sortSink{node: n}
+	s.st.Name = "Sort"
+	s.st.Detail = sortDetail(n)
+	in := n.Input.Columns()
+	s.width = len(in)
+	for i, c := range in {
+		s.types = append(s.types, c.T)
+		s.inputs = append(s.inputs, &plan.ColRef{Index: i, Name: c.Name, T: c.T})
+	}
+	for _, k := range n.Keys {
+		col := -1
+		if ref, ok := k.Expr.(*plan.ColRef); ok {
+			col = ref.Index
+		} else {
+			col = len(s.inputs)
+			s.inputs = append(s.inputs, k.Expr)
+			s.types = append(s.types, k.Expr.Type())
+		}
+		s.keys = append(s.keys, sorter.Key{Col: col, Desc: k.Desc, NullsFirst: k.NullsFirst})
+	}
+	return s
+}
+
+func sortDetail(n *plan.Sort) string {
+	d := "["
+	for i, k := range n.Keys {
+		if i > 0 {
+			d += ", "
+		}
+		d += k.Expr.String()
+		if k.Desc {
+			d += " DESC"
+		}
+		if k.NullsFirst {
+			d += " NULLS FIRST"
+		} else {
+			d += " NULLS LAST"
+		}
+	}
+	d += "]"
+	if n.Limit >= 0 {
+		d += " top " + itoa(n.Offset+n.Limit)
+	}
+	return d
+}
+
+func (s *sortSink) stats() *OpStats { return &s.st }
+
+func (s *sortSink) limit() int64 {
+	if s.node.Limit < 0 {
+		return -1
+	}
+	return s.node.Offset + s.node.Limit
+}
+
+func (s *sortSink) newLocal() (sinkLocal, error) {
+	in, err := newExprLocal(s.inputs)
+	if err != nil {
+		return nil, err
+	}
+	l, err := sorter.NewLocal(s.types, s.keys, s.limit())
+	if err != nil {
+		return nil, err
+	}
+	return &sortLocal{s: s, in: in, local: l}, nil
+}
+
+type sortLocal struct {
+	s     *sortSink
+	in    *exprLocal
+	local *sorter.Local
+}
+
+func (l *sortLocal) push(b *vector.Batch, _ int) error {
+	t0 := time.Now()
+	in, err := l.in.eval(b)
+	if err != nil {
+		return err
+	}
+	if err := l.local.Add(in); err != nil {
+		return err
+	}
+	l.s.st.add(b.Active(), 0, t0)
+	return nil
+}
+
+func (s *sortSink) finish(locals []sinkLocal, workers int) error {
+	t0 := time.Now()
+	ls := make([]*sorter.Local, len(locals))
+	for i, l := range locals {
+		ls[i] = l.(*sortLocal).local
+	}
+	r, err := sorter.Merge(ls, workers)
+	if err != nil {
+		return err
+	}
+	s.result = r
+	s.st.RowsOut.Store(int64(r.Len()))
+	s.st.Nanos.Add(int64(time.Since(t0)))
+	return nil
+}

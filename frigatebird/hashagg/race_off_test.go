@@ -1,0 +1,5 @@
+//go:build !race
+
+package hashagg
+
+const raceEnabled = false
