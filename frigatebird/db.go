@@ -9,6 +9,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/reefdb/reef/frigatebird/cache"
 	"github.com/reefdb/reef/frigatebird/exec"
@@ -56,6 +57,11 @@ type DB struct {
 	// failed is set when a commit failed after its commit point: the
 	// database refuses writes until reopened (recovery finishes it).
 	failed error
+
+	// Background merges of small row groups (merge.go).
+	merging atomic.Bool
+	merges  atomic.Int64 // row groups merged away
+	bg      sync.WaitGroup
 }
 
 // ErrClosed is returned by a closed DB.
@@ -220,8 +226,10 @@ func (db *DB) recover(recs []walRecord) error {
 	return nil
 }
 
-// Close closes every table and releases the directory.
+// Close waits for background merges, closes every table and releases the
+// directory.
 func (db *DB) Close() error {
+	db.bg.Wait()
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
 	db.mu.Lock()
@@ -405,14 +413,16 @@ func (s *Session) runStmt(ctx context.Context, sql string, st parse.Stmt) (*Resu
 		if err := tx.commit(); err != nil {
 			return nil, fmt.Errorf("%w (the transaction was rolled back)", err)
 		}
+		defer db.afterCommit(tx) // runs after writeMu is released (defers run in reverse)
 		return &Result{Tag: tag}, nil
 	}
 	tx := s.tx
 	if isWrite(st) {
 		if tx == nil {
+			tx = newTxn(db)
+			defer db.afterCommit(tx)
 			db.writeMu.Lock()
 			defer db.writeMu.Unlock()
-			tx = newTxn(db)
 		}
 		if err := db.usable(); err != nil {
 			return nil, err
@@ -450,6 +460,13 @@ func isWrite(s parse.Stmt) bool {
 		return s.From
 	}
 	return true
+}
+
+// afterCommit starts background work the commit made due.
+func (db *DB) afterCommit(tx *txn) {
+	for _, t := range tx.committed {
+		db.maybeMerge(t)
+	}
 }
 
 // usable reports whether the database may still write.

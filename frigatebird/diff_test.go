@@ -19,7 +19,7 @@ import (
 )
 
 var (
-	diffSeeds   = flag.Int("frigatebird.diff-seeds", 40, "tables the SQLite differential test generates")
+	diffSeeds   = flag.Int("frigatebird.diff-seeds", defaultDiffSeeds, "tables the SQLite differential test generates")
 	diffQueries = flag.Int("frigatebird.diff-queries", 60, "queries per table")
 	diffSeed    = flag.Int64("frigatebird.diff-seed", 0, "run only this seed (0: all)")
 )

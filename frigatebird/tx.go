@@ -20,6 +20,9 @@ import (
 type txn struct {
 	db     *DB
 	tables map[string]*txTable
+	// committed lists the tables a successful commit changed (for the
+	// background merge check, made once the writer lock is released).
+	committed []*table
 }
 
 // txTable is one table's pending changes.
@@ -177,6 +180,7 @@ func (tx *txn) commit() error {
 			w.tt.t.st.Discard(w.groups)
 			return fmt.Errorf("frigatebird: commit %s: %w", w.tt.t.info.Name, err)
 		}
+		tx.committed = append(tx.committed, w.tt.t)
 		return nil
 	}
 	rec := &walRecord{}
@@ -218,6 +222,9 @@ func (tx *txn) commit() error {
 		err = fmt.Errorf("frigatebird: trim WAL: %w", err)
 		tx.db.fail(err)
 		return err
+	}
+	for _, w := range todo {
+		tx.committed = append(tx.committed, w.tt.t)
 	}
 	return nil
 }

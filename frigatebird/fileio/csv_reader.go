@@ -28,6 +28,10 @@ type CSVReader struct {
 	// errors in one: the delimiter, '\n' and the quote.
 	stop [256]bool
 	err  error // sticky: every Next after an error returns it
+	// slowOnly disables the integer, decimal and date fast paths: the NULL
+	// text looks like a number or a date, so every field must be compared
+	// with it first.
+	slowOnly bool
 
 	// buf[pos:limit] holds complete records: buf[limit-1] is a '\n' outside
 	// quotes (possibly one the reader added after a last line without
@@ -96,6 +100,9 @@ func newCSVReader(r io.Reader, ts []types.Type, opts CSVOptions, line int64, ski
 	opts = opts.withDefaults()
 	rd.delim, rd.quote, rd.null = opts.Delimiter, opts.Quote, []byte(opts.Null)
 	rd.stop[rd.delim], rd.stop['\n'], rd.stop[rd.quote] = true, true, true
+	if n := opts.Null; n != "" && (n[0] >= '0' && n[0] <= '9' || n[0] == '+' || n[0] == '-' || n[0] == '.') {
+		rd.slowOnly = true
+	}
 	if len(ts) == 0 {
 		rd.err = fmt.Errorf("frigatebird: csv: no columns: %w", ErrOptions)
 		return rd
@@ -503,6 +510,8 @@ func (r *CSVReader) parseRecord(row int) error {
 		var err error
 		if data[p] == r.quote {
 			p, err = r.quotedField(c, j+1, row, data, p)
+		} else if r.slowOnly && c.kind != ckString {
+			p, err = r.textField(c, j+1, row, data, p)
 		} else {
 			switch c.kind {
 			case ckInt:

@@ -68,6 +68,7 @@ func TestCSVReaderCases(t *testing.T) {
 			[]string{"1.5|0.25", "nan|inf", "-inf|1e-07", "-0.0|3.4e+38"}},
 		{"booleans", "true\nf\nYES\n0\n", []types.Type{types.Boolean}, CSVOptions{}, []string{"true", "false", "true", "false"}},
 		{"tab and single quote", "1\t'x'\n", []types.Type{i, s}, CSVOptions{Delimiter: '\t', Quote: '\''}, []string{"1|x"}},
+		{"numeric null text", "0,0,0\n1,1.5,2024-01-01\n", []types.Type{i, dec, d}, CSVOptions{Null: "0"}, []string{"NULL|NULL|NULL", "1|1.50|2024-01-01"}},
 		{"varchar limit", "abc\nab\n", []types.Type{types.Varchar(3)}, CSVOptions{}, []string{"abc", "ab"}},
 	}
 	for _, c := range cases {
@@ -221,7 +222,7 @@ func TestCSVRoundTrip(t *testing.T) {
 			Header:    rng.IntN(2) == 0,
 			Delimiter: []byte{',', '|', ';', '\t', 0}[rng.IntN(5)],
 			Quote:     []byte{'"', '\'', 0}[rng.IntN(3)],
-			Null:      []string{"", "", "NULL", `\N`}[rng.IntN(4)],
+			Null:      []string{"", "", "NULL", `\N`, "0"}[rng.IntN(5)],
 		}
 		n := rng.IntN(3000)
 		if rng.IntN(5) == 0 {

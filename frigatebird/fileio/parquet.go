@@ -19,18 +19,18 @@ import (
 type convKind uint8
 
 const (
-	convBool       convKind = iota
-	convInt32               // INT32 (signed), also DATE and INT32 decimals
-	convUint32              // INT32 holding an unsigned integer
-	convInt64               // INT64, also INT64 decimals and µs timestamps
-	convMillis              // INT64 ms timestamps
-	convNanos               // INT64 ns timestamps
-	convInt96               // INT96 timestamps (Impala, Spark)
-	convFloat               // FLOAT
-	convDouble              // DOUBLE
-	convBytes               // BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY as text
-	convBigDecimal          // big-endian two's complement decimal, precision <= 18
-	convWideDecimal         // decimal of precision > 18, read as DOUBLE
+	convBool        convKind = iota
+	convInt32                // INT32 (signed), also DATE and INT32 decimals
+	convUint32               // INT32 holding an unsigned integer
+	convInt64                // INT64, also INT64 decimals and µs timestamps
+	convMillis               // INT64 ms timestamps
+	convNanos                // INT64 ns timestamps
+	convInt96                // INT96 timestamps (Impala, Spark)
+	convFloat                // FLOAT
+	convDouble               // DOUBLE
+	convBytes                // BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY as text
+	convBigDecimal           // big-endian two's complement decimal, precision <= 18
+	convWideDecimal          // decimal of precision > 18, read as DOUBLE
 )
 
 // pqCol is one readable Parquet column.

@@ -112,5 +112,7 @@ type castErr struct {
 	t    types.Type
 }
 
-func (e *castErr) Error() string { return "cannot cast " + strconv.Quote(e.text) + " to " + e.t.String() }
+func (e *castErr) Error() string {
+	return "cannot cast " + strconv.Quote(e.text) + " to " + e.t.String()
+}
 func (e *castErr) Unwrap() error { return types.ErrCast }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package frigatebird_test
+
+const defaultDiffSeeds = 40
