@@ -8,7 +8,8 @@
 // keeps a transaction open across calls (BEGIN ... COMMIT / ROLLBACK).
 // Results are Rows (columnar, in memory) with Next/Scan/Values. Tables and
 // Metrics (the cache's hit rates) describe the database; Check verifies
-// every chunk's checksum. `reef sql` is the shell (frigatebird/shell).
+// every chunk's checksum. `reef sql` is the shell (frigatebird/shell);
+// frigatebird/driver registers the database/sql driver "frigatebird".
 //
 // # Layers, bottom up
 //
@@ -54,13 +55,13 @@
 // nothing. COMMIT writes the new row groups (synced), then switches each
 // table's manifest; with more than one table a WAL record naming the files
 // and deletes is synced first, and recovery finishes it (wal.go,
-// docs/format/frigatebird.md). UPDATE is a delete plus an insert.
+// docs/format/frigatebird.md). UPDATE is a delete plus an insert. After a
+// commit leaves a table with many small row groups, a background merge
+// (storage.Table.MergeSmall, under the writer lock) folds them.
 //
 // # Not yet
 //
 // Joins and subqueries (the planner's scopes and plan nodes are built to
-// take them), prepared statements and the database/sql driver, the
-// PostgreSQL wire protocol, background merging of small row groups
-// (storage.Table.MergeSmall exists; nothing calls it yet), progress bars
-// in the shell.
+// take them), server-side prepared statements (the driver substitutes
+// parameters as literals), the PostgreSQL wire protocol.
 package frigatebird
