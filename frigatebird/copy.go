@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/reefdb/reef/frigatebird/chunk"
 	"github.com/reefdb/reef/frigatebird/eval"
@@ -50,7 +51,7 @@ func (db *DB) copyStmt(ctx context.Context, s *plan.Copy, tx *txn) (*Result, err
 	if format == "parquet" {
 		rows, err = readParquetInto(s.File, ts)
 	} else {
-		rows, err = db.readCSVInto(s.File, ts, csvOptions(s.Options))
+		rows, err = db.readCSVInto(ctx, s.File, ts, csvOptions(s.Options))
 	}
 	if err != nil {
 		return nil, err
@@ -90,7 +91,7 @@ func csvOptions(o parse.CopyOptions) fileio.CSVOptions {
 
 // readCSVInto reads a CSV file with the given column types, in parallel,
 // keeping the file's row order.
-func (db *DB) readCSVInto(path string, ts []types.Type, opts fileio.CSVOptions) (*vector.Collection, error) {
+func (db *DB) readCSVInto(ctx context.Context, path string, ts []types.Type, opts fileio.CSVOptions) (*vector.Collection, error) {
 	workers := db.execOptions().Workers
 	if workers <= 0 {
 		workers = defaultWorkers()
@@ -99,9 +100,11 @@ func (db *DB) readCSVInto(path string, ts []types.Type, opts fileio.CSVOptions) 
 	for i := range parts {
 		parts[i] = vector.NewCollection(ts)
 	}
+	var loaded atomic.Int64
 	if _, err := fileio.ReadCSVFile(path, ts, opts, workers, func(w int, b *vector.Batch) error {
 		parts[w].Append(b)
-		return nil
+		exec.ReportProgress(ctx, exec.Progress{Stage: "load", Done: loaded.Add(int64(b.Active()))})
+		return ctx.Err()
 	}); err != nil {
 		return nil, err
 	}
@@ -307,7 +310,7 @@ func (db *DB) tableFunc(name string, args []types.Value) (*plan.TableInfo, error
 		for i := range names {
 			info.Columns = append(info.Columns, plan.TableColumn{Name: names[i], T: ts[i]})
 		}
-		ft = &fileTable{load: func() (*vector.Collection, error) { return db.readCSVInto(path, ts, opts) }}
+		ft = &fileTable{load: func() (*vector.Collection, error) { return db.readCSVInto(context.Background(), path, ts, opts) }}
 	case "read_parquet":
 		names, ts, err := fileio.ParquetSchema(path)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,6 +63,8 @@ type Pipeline struct {
 	Workers int
 	Elapsed time.Duration
 	stopped atomic.Bool
+	stage   string
+	done    atomic.Int64 // morsels finished, for progress
 }
 
 // errStop ends a pipeline early: a LIMIT has all its rows.
@@ -130,7 +133,8 @@ func (p *Plan) release() {
 func (p *Plan) run(ctx context.Context) error {
 	start := time.Now()
 	defer func() { p.Elapsed = time.Since(start) }()
-	for _, pl := range p.Pipelines {
+	for i, pl := range p.Pipelines {
+		pl.stage = "pipeline " + strconv.Itoa(i+1) + "/" + strconv.Itoa(len(p.Pipelines))
 		if err := pl.run(ctx, p.workers); err != nil {
 			return err
 		}
@@ -218,6 +222,7 @@ func (pl *Pipeline) work(ctx context.Context, sl sinkLocal, next *atomic.Int64, 
 		if err != nil {
 			return err
 		}
+		ReportProgress(ctx, Progress{Stage: pl.stage, Done: pl.done.Add(1), Total: int64(morsels)})
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reefdb/reef/frigatebird"
+	"github.com/reefdb/reef/frigatebird/exec"
 )
 
 // Command returns `reef sql`.
@@ -58,6 +59,10 @@ Meta commands: \dt (tables), \d TABLE (columns), \timing (toggle),
 			}
 			defer db.Close()
 			s := &Shell{DB: db, Out: cmd.OutOrStdout(), Err: cmd.ErrOrStderr(), Format: f}
+			defer s.Close()
+			if e, ok := cmd.ErrOrStderr().(*os.File); ok && readline.IsTerminal(int(e.Fd())) {
+				s.Progress = true
+			}
 			if len(commands) > 0 {
 				for _, c := range commands {
 					if err := s.Do(cmd.Context(), c); err != nil {
@@ -84,6 +89,28 @@ type Shell struct {
 	Err    io.Writer
 	Format Format
 	Timing bool
+	// Progress draws a progress bar on Err for statements running longer
+	// than half a second (set when Err is a terminal).
+	Progress bool
+
+	sess *frigatebird.Session
+}
+
+// session returns the shell's session: one for the shell's life, so a
+// transaction stays open across inputs.
+func (s *Shell) session() *frigatebird.Session {
+	if s.sess == nil {
+		s.sess = s.DB.Session()
+	}
+	return s.sess
+}
+
+// Close rolls back a transaction left open.
+func (s *Shell) Close() error {
+	if s.sess != nil {
+		return s.sess.Close()
+	}
+	return nil
 }
 
 // errQuit is returned by \q.
@@ -100,7 +127,12 @@ func (s *Shell) Do(ctx context.Context, input string) error {
 		return s.meta(in)
 	}
 	start := time.Now()
-	err := s.DB.Run(ctx, in, func(r *frigatebird.Result) error {
+	if s.Progress {
+		bar := newProgressBar(s.Err)
+		defer bar.finish()
+		ctx = exec.WithProgress(ctx, bar.update)
+	}
+	err := s.session().Run(ctx, in, func(r *frigatebird.Result) error {
 		if r.Rows != nil {
 			return printRows(s.Out, s.Format, r.Rows)
 		}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reefdb/reef/frigatebird"
+	"github.com/reefdb/reef/frigatebird/exec"
 )
 
 func TestComplete(t *testing.T) {
@@ -114,4 +116,41 @@ func TestCommand(t *testing.T) {
 	if got := out.String(); !strings.HasSuffix(got, "y\n42\n") {
 		t.Fatalf("output:\n%s", got)
 	}
+}
+
+func TestProgressBar(t *testing.T) {
+	var out bytes.Buffer
+	b := newProgressBar(&out)
+	b.update(exec.Progress{Stage: "pipeline 1/1", Done: 1, Total: 10})
+	if out.Len() != 0 {
+		t.Fatal("drew before half a second")
+	}
+	b.start = b.start.Add(-time.Second)
+	b.update(exec.Progress{Stage: "pipeline 1/2", Done: 5, Total: 10})
+	if !strings.Contains(out.String(), "pipeline 1/2 [===============               ]  50%") {
+		t.Fatalf("bar: %q", out.String())
+	}
+	b.last = b.last.Add(-time.Second)
+	b.update(exec.Progress{Stage: "load", Done: 123})
+	if !strings.Contains(out.String(), "load: 123 rows") {
+		t.Fatalf("count: %q", out.String())
+	}
+	b.finish()
+	if !strings.HasSuffix(out.String(), "\r\033[K") {
+		t.Fatalf("not cleared: %q", out.String())
+	}
+}
+
+func TestSessionAcrossInputs(t *testing.T) {
+	ctx := context.Background()
+	s, out := newShell(t, FormatCSV)
+	for _, in := range []string{"CREATE TABLE t (x INTEGER)", "BEGIN", "INSERT INTO t VALUES (1)", "ROLLBACK", "SELECT count(*) FROM t"} {
+		if err := s.Do(ctx, in); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+	}
+	if !strings.HasSuffix(out.String(), "count\n0\n") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+	s.Close()
 }
