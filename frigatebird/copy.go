@@ -25,7 +25,7 @@ import (
 
 // copyStmt runs COPY: FROM a CSV (or Parquet) file into a table, in the
 // transaction; or TO a CSV file from a query.
-func (db *DB) copyStmt(ctx context.Context, s *plan.Copy, tx *txn) (*Result, error) {
+func (db *DB) copyStmt(ctx context.Context, s *plan.Copy, tx *txn, inTx bool) (*Result, error) {
 	if s.File == "" {
 		return nil, errors.New("frigatebird: COPY FROM STDIN and TO STDOUT need a client protocol; name a file")
 	}
@@ -47,6 +47,9 @@ func (db *DB) copyStmt(ctx context.Context, s *plan.Copy, tx *txn) (*Result, err
 	for i, c := range s.Columns {
 		ts[i] = t.info.Columns[c].T
 	}
+	if format == "csv" && !inTx && len(t.info.SortKey) == 0 && len(s.Columns) == len(t.info.Columns) {
+		return db.copyStream(ctx, s, t, ts, tx)
+	}
 	var rows *vector.Collection
 	if format == "parquet" {
 		rows, err = readParquetInto(s.File, ts)
@@ -62,6 +65,71 @@ func (db *DB) copyStmt(ctx context.Context, s *plan.Copy, tx *txn) (*Result, err
 	}
 	tx.table(t).insert(rows)
 	return &Result{Tag: "COPY", RowsAffected: int64(rows.Len())}, nil
+}
+
+// copyStream is COPY FROM a CSV file in a statement of its own, into a
+// table without a sort key, every column given: each reading worker
+// writes its rows out as row-group files as soon as a row group's worth
+// has arrived (encoding in parallel, memory bounded by a group per
+// worker), and the statement's commit makes them all live at once.
+func (db *DB) copyStream(ctx context.Context, s *plan.Copy, t *table, ts []types.Type, tx *txn) (*Result, error) {
+	workers := db.execOptions().Workers
+	if workers <= 0 {
+		workers = defaultWorkers()
+	}
+	per := db.opts.Storage.RowGroupRows
+	if per <= 0 {
+		per = storage.DefaultRowGroupRows
+	}
+	parts := make([]*vector.Collection, workers)
+	groups := make([][]storage.RowGroupMeta, workers)
+	for i := range parts {
+		parts[i] = vector.NewCollection(ts)
+		parts[i].Reserve(vector.SegmentRows)
+	}
+	discard := func() {
+		for _, g := range groups {
+			t.st.Discard(g)
+		}
+	}
+	write := func(w int, seg []chunk.Column) error {
+		if err := checkNotNullColumns(t, seg); err != nil {
+			return err
+		}
+		g, err := db.writeSegment(t, seg, per)
+		groups[w] = append(groups[w], g...)
+		return err
+	}
+	var loaded atomic.Int64
+	_, err := fileio.ReadCSVFile(s.File, ts, csvOptions(s.Options), workers, func(w int, b *vector.Batch) error {
+		p := parts[w]
+		p.Append(b)
+		for p.Segments() > 1 {
+			if err := write(w, p.PopFront()); err != nil {
+				return err
+			}
+		}
+		exec.ReportProgress(ctx, exec.Progress{Stage: "load", Done: loaded.Add(int64(b.Active()))})
+		return ctx.Err()
+	})
+	for w, p := range parts {
+		if err == nil && p.Len() > 0 {
+			err = write(w, p.PopFront())
+		}
+	}
+	if err != nil {
+		discard()
+		return nil, err
+	}
+	tt := tx.table(t)
+	n := int64(0)
+	for _, g := range groups {
+		tt.written = append(tt.written, g...)
+		for _, m := range g {
+			n += int64(m.Rows)
+		}
+	}
+	return &Result{Tag: "COPY", RowsAffected: n}, nil
 }
 
 // copyFormat is FORMAT when given, else the file's extension, else CSV.

@@ -523,7 +523,7 @@ func (db *DB) execBound(ctx context.Context, s plan.Stmt, tx *txn, inTx bool) (*
 	case *plan.Update:
 		return db.update(ctx, s, tx)
 	case *plan.Copy:
-		return db.copyStmt(ctx, s, tx)
+		return db.copyStmt(ctx, s, tx, inTx)
 	}
 	return nil, fmt.Errorf("frigatebird: statement %T is not supported", s)
 }

@@ -151,23 +151,34 @@ func (db *DB) writeRows(t *table, rows *vector.Collection) ([]storage.RowGroupMe
 		per = storage.DefaultRowGroupRows
 	}
 	var groups []storage.RowGroupMeta
-	cols := make([]*chunk.Column, len(t.info.Columns))
 	for seg := 0; seg < rows.Segments(); seg++ {
-		segCols := rows.Segment(seg)
-		n := segCols[0].Len
-		for at := 0; at < n; at += per {
-			k := min(per, n-at)
-			for j := range cols {
-				c := sliceColumn(&segCols[j], at, k)
-				cols[j] = &c
-			}
-			g, err := t.st.WriteRowGroup(cols)
-			if err != nil {
-				t.st.Discard(groups)
-				return nil, fmt.Errorf("frigatebird: write %s: %w", t.info.Name, err)
-			}
-			groups = append(groups, g)
+		g, err := db.writeSegment(t, rows.Segment(seg), per)
+		groups = append(groups, g...)
+		if err != nil {
+			t.st.Discard(groups)
+			return nil, err
 		}
+	}
+	return groups, nil
+}
+
+// writeSegment writes one collection segment as row groups of at most
+// per rows; on error it returns the groups written so far.
+func (db *DB) writeSegment(t *table, segCols []chunk.Column, per int) ([]storage.RowGroupMeta, error) {
+	var groups []storage.RowGroupMeta
+	cols := make([]*chunk.Column, len(segCols))
+	n := segCols[0].Len
+	for at := 0; at < n; at += per {
+		k := min(per, n-at)
+		for j := range cols {
+			c := sliceColumn(&segCols[j], at, k)
+			cols[j] = &c
+		}
+		g, err := t.st.WriteRowGroup(cols)
+		if err != nil {
+			return groups, fmt.Errorf("frigatebird: write %s: %w", t.info.Name, err)
+		}
+		groups = append(groups, g)
 	}
 	return groups, nil
 }

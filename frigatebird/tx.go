@@ -35,6 +35,9 @@ type txTable struct {
 	dead []uint64
 	// deletes are the committed rows deleted, by row-group name.
 	deletes map[string][]uint32
+	// written are row groups a bulk load (COPY in a statement of its
+	// own) already wrote, durable but not yet live.
+	written []storage.RowGroupMeta
 }
 
 func newTxn(db *DB) *txn { return &txn{db: db, tables: map[string]*txTable{}} }
@@ -158,13 +161,15 @@ func (tx *txn) commit() error {
 	}
 	for _, name := range names {
 		tt := tx.tables[name]
-		var groups []storage.RowGroupMeta
+		groups := tt.written
 		if rows := tt.liveRows(); rows != nil && rows.Len() > 0 {
-			var err error
-			if groups, err = tx.db.writeRows(tt.t, rows); err != nil {
+			more, err := tx.db.writeRows(tt.t, rows)
+			if err != nil {
+				tt.t.st.Discard(groups)
 				discard()
 				return err
 			}
+			groups = append(groups, more...)
 		}
 		if len(groups) == 0 && len(tt.deletes) == 0 {
 			continue
@@ -326,14 +331,19 @@ func (o *overlay) Release() { o.view.Release() }
 
 // checkNotNull refuses rows with a NULL in a NOT NULL column.
 func checkNotNull(t *table, rows *vector.Collection) error {
-	for j, c := range t.info.Columns {
-		if !c.NotNull {
-			continue
+	for seg := 0; seg < rows.Segments(); seg++ {
+		if err := checkNotNullColumns(t, rows.Segment(seg)); err != nil {
+			return err
 		}
-		for seg := 0; seg < rows.Segments(); seg++ {
-			if rows.Segment(seg)[j].NullCount() > 0 {
-				return fmt.Errorf("frigatebird: null value in column %q of table %q violates not-null constraint", c.Name, t.info.Name)
-			}
+	}
+	return nil
+}
+
+// checkNotNullColumns checks one segment.
+func checkNotNullColumns(t *table, cols []chunk.Column) error {
+	for j, c := range t.info.Columns {
+		if c.NotNull && cols[j].NullCount() > 0 {
+			return fmt.Errorf("frigatebird: null value in column %q of table %q violates not-null constraint", c.Name, t.info.Name)
 		}
 	}
 	return nil

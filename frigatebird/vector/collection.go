@@ -22,6 +22,23 @@ type Collection struct {
 	types []types.Type
 	segs  [][]chunk.Column
 	n     int
+	// segCap is the row capacity new segments start with (Reserve).
+	segCap int
+}
+
+// Reserve makes new segments start with room for rows rows (at most
+// SegmentRows), for a caller that knows it will append that many: it
+// saves the copies of growing by doubling.
+func (c *Collection) Reserve(rows int) { c.segCap = min(rows, SegmentRows) }
+
+// PopFront removes the first segment and returns its columns; the rows
+// after it are renumbered from 0. A caller streaming rows out (COPY
+// writing full row groups as they fill) uses it.
+func (c *Collection) PopFront() []chunk.Column {
+	seg := c.segs[0]
+	c.segs = c.segs[1:]
+	c.n -= seg[0].Len
+	return seg
 }
 
 // NewCollection returns an empty collection of columns of the given
@@ -92,9 +109,17 @@ func (c *Collection) tail() []chunk.Column {
 	if len(c.segs) == 0 || c.segs[len(c.segs)-1][0].Len == SegmentRows {
 		seg := make([]chunk.Column, len(c.types))
 		for j, t := range c.types {
-			seg[j].Type = chunk.PhysType(t.Phys())
-			if seg[j].Type == chunk.TypeBytes {
-				seg[j].Offsets = append(seg[j].Offsets[:0], 0)
+			col := &seg[j]
+			col.Type = chunk.PhysType(t.Phys())
+			switch col.Type {
+			case chunk.TypeInt64:
+				col.Ints = make([]int64, 0, c.segCap)
+			case chunk.TypeFloat64:
+				col.Floats = make([]float64, 0, c.segCap)
+			case chunk.TypeBool:
+				col.Bools = make([]uint64, 0, Words(c.segCap))
+			case chunk.TypeBytes:
+				col.Offsets = make([]uint32, 1, c.segCap+1)
 			}
 		}
 		c.segs = append(c.segs, seg)
