@@ -66,7 +66,21 @@ type Column struct {
 
 	// Valid is the validity bitmap; see the type comment.
 	Valid []uint64
+
+	// Codes, DictOffsets and DictBytes are set by Decode, besides
+	// Offsets and Bytes, for a dictionary-encoded bytes chunk with at most
+	// MaxKeptDict entries: row i's value is dictionary entry Codes[i]
+	// (DictBytes[DictOffsets[k]:DictOffsets[k+1]]); a null row's code is
+	// some valid entry. Executors use them to work once per distinct
+	// value (filters, group keys). len(Codes) != Len means absent. Encode
+	// ignores them.
+	Codes       []uint32
+	DictOffsets []uint32
+	DictBytes   []byte
 }
+
+// MaxKeptDict is the largest dictionary Decode keeps codes for.
+const MaxKeptDict = 4096
 
 // Reset empties c, keeping its buffers for reuse.
 func (c *Column) Reset(t PhysType) {
@@ -78,6 +92,7 @@ func (c *Column) Reset(t PhysType) {
 	c.Offsets = append(c.Offsets[:0], 0)
 	c.Bytes = c.Bytes[:0]
 	c.Valid = c.Valid[:0]
+	c.Codes = c.Codes[:0]
 }
 
 // IsValid reports whether row i is not null.

@@ -382,6 +382,7 @@ func (d *decoder) release() {
 func (d *decoder) decodePayload(p []byte, h header, z *ZoneMap, into *Column) error {
 	rows, nulls := int(h.rows), int(h.nulls)
 	into.Type = h.typ
+	into.Codes = into.Codes[:0]
 	into.Len = rows
 	r := reader{b: p}
 	into.Valid = into.Valid[:0]

@@ -193,6 +193,7 @@ func flushBits(dst []byte, acc uint64, nbits uint) []byte {
 // decodeBytes decodes a bytes chunk into into.Offsets and into.Bytes.
 func (d *decoder) decodeBytes(r *reader, h header, into *Column) error {
 	rows, nulls := int(h.rows), int(h.nulls)
+	into.Codes = into.Codes[:0]
 	into.Offsets = growU32(into.Offsets, rows+1)
 	into.Offsets[0] = 0
 	if rows == 0 || nulls == rows {
@@ -280,6 +281,11 @@ func (d *decoder) decodeBytes(r *reader, h header, into *Column) error {
 		for i, c := range rowCodes {
 			s, e := into.Offsets[i], into.Offsets[i+1]
 			copy(out[s:e], data[dictOff[c]:dictOff[c+1]])
+		}
+		if nd <= MaxKeptDict {
+			into.Codes = append(into.Codes[:0], rowCodes...)
+			into.DictOffsets = append(into.DictOffsets[:0], dictOff...)
+			into.DictBytes = append(into.DictBytes[:0], data...)
 		}
 		return nil
 	}

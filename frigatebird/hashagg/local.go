@@ -62,6 +62,14 @@ type scratch struct {
 	dsorted [vector.Size]uint16 // rows ordered by group for distinct sets
 	byPart  [partitions][vector.Size]uint16
 	starts  [smallGroups + 1]int
+	// The dictionary path (dict.go): each row's combination of key codes,
+	// the group of each combination seen in the batch (dictSeen[c] ==
+	// epoch), and the rows standing for the combinations.
+	combo    [vector.Size]uint32
+	dictGid  [maxDictCombos]uint32
+	dictSeen [maxDictCombos]uint32
+	epoch    uint32
+	reps     [vector.Size]uint16
 	// words[j] holds the words of key column j for Add (see keys.go).
 	words [][]uint64
 	// Merge: the key vectors of a chunk of groups and the gid mapping of
@@ -127,6 +135,11 @@ func (l *Local) Add(b *vector.Batch) error {
 	}
 	w := l.w
 	keys := b.Cols[:len(l.c.spec.Groups)]
+	if len(l.parts) == 1 && len(keys) > 0 {
+		if done, err := l.addDict(b, keys, sel); done {
+			return err
+		}
+	}
 	allWords := false
 	if len(keys) > 0 {
 		allWords = hashKeys(keys, w.words, sel, w.hashes[:], w.tmp[:])

@@ -27,6 +27,7 @@ type topN struct {
 	dead int      // collection rows not in the heap
 
 	ords, w0, cand []uint64 // encoding scratch
+	kept           []uint16 // rows passing the raw cutoff
 	batch          vector.Batch
 	gather         []uint32
 }
@@ -71,7 +72,16 @@ func (l *Local) addTop(b *vector.Batch, rows []uint16) {
 	if len(rows) == 0 {
 		return
 	}
-	// Full: reject on the first word, then on the whole key.
+	// Full. A first key of int64 values is first compared raw with the
+	// worst kept row's (read once per batch: the cutoff only tightens
+	// within the batch, so the stale one rejects only rows that the
+	// current one would): a row strictly worse on it is out without
+	// encoding anything.
+	rows = l.rejectRaw(b, rows)
+	if len(rows) == 0 {
+		return
+	}
+	// Then on the first word, then on the whole key.
 	w0 := t.w0[:len(rows)]
 	clear(w0)
 	t.lay.encode(b.Cols, rows, w0, 1, 1, t.ords)
@@ -100,6 +110,40 @@ func (l *Local) addTop(b *vector.Batch, rows []uint16) {
 			l.compactTop()
 		}
 	}
+}
+
+// rejectRaw drops the rows whose first key, an int64, is strictly worse
+// than the heap's worst row's; rows with a NULL first key are kept for
+// the full comparison. The result is in the heap's scratch (rows may be
+// the caller's selection or a shared identity).
+func (l *Local) rejectRaw(b *vector.Batch, rows []uint16) []uint16 {
+	k := l.keys[0]
+	v := b.Cols[k.Col]
+	if v.Type.Phys() != types.PhysInt64 {
+		return rows
+	}
+	top := l.coll.Value(int(l.top.rows[0]), k.Col)
+	if top.Null {
+		return rows
+	}
+	cut := top.Int
+	out := l.top.kept[:0]
+	defer func() { l.top.kept = out[:0] }()
+	nulls := v.HasNulls()
+	if k.Desc {
+		for _, r := range rows {
+			if v.Ints[r] >= cut || nulls && !v.IsValid(int(r)) {
+				out = append(out, r)
+			}
+		}
+	} else {
+		for _, r := range rows {
+			if v.Ints[r] <= cut || nulls && !v.IsValid(int(r)) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
 
 // cmp compares heap elements i and j.

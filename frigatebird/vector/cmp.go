@@ -281,6 +281,17 @@ func filterNaNConst(op CmpOp, xs []float64, n int, sel, out []uint16) []uint16 {
 // FilterBytesConst compares strings bytewise (the C collation).
 func FilterBytesConst(op CmpOp, v *Vector, c []byte, sel, out []uint16) []uint16 {
 	offs, b := v.Offsets, v.Bytes
+	if op == Eq || op == Ne {
+		if v.HasDict() && v.DictLen() <= 256 {
+			out = filterDictEq(v, c, op == Eq, sel, out)
+		} else {
+			out = filterBytesEq(offs, b, v.Len, c, op == Eq, sel, out)
+		}
+		if len(v.Valid) != 0 {
+			out = dropNulls(v.Valid, out)
+		}
+		return out
+	}
 	out = filterEach(v.Len, sel, out, func(i uint16) bool {
 		s := b[offs[i]:offs[i+1]]
 		var r bool
@@ -295,6 +306,72 @@ func FilterBytesConst(op CmpOp, v *Vector, c []byte, sel, out []uint16) []uint16
 		out = dropNulls(v.Valid, out)
 	}
 	return out
+}
+
+// filterDictEq is filterBytesEq on a vector's dictionary: each entry is
+// compared once, then rows keep by their code.
+func filterDictEq(v *Vector, c []byte, eq bool, sel, out []uint16) []uint16 {
+	var hit [256]bool
+	for k := 0; k < v.DictLen(); k++ {
+		hit[k] = bytes.Equal(v.DictEntry(k), c) == eq
+	}
+	codes := v.Codes
+	k := 0
+	if sel == nil {
+		out = selBuf(out, v.Len)
+		for i, code := range codes {
+			out[k] = uint16(i)
+			if hit[code&255] {
+				k++
+			}
+		}
+		return out[:k]
+	}
+	out = selBuf(out, len(sel))
+	for _, i := range sel {
+		out[k] = i
+		if hit[codes[i]&255] {
+			k++
+		}
+	}
+	return out[:k]
+}
+
+// filterBytesEq keeps the rows whose string equals c (or differs, when
+// !eq): a length test first, then one memory compare, without a closure
+// call per row; one-byte constants compare the byte.
+func filterBytesEq(offs []uint32, b []byte, n int, c []byte, eq bool, sel, out []uint16) []uint16 {
+	cl := uint32(len(c))
+	cs := string(c)
+	match := func(i int) bool {
+		s, e := offs[i], offs[i+1]
+		if e-s != cl {
+			return false
+		}
+		if cl == 1 {
+			return b[s] == cs[0]
+		}
+		return string(b[s:e]) == cs
+	}
+	k := 0
+	if sel == nil {
+		out = selBuf(out, n)
+		for i := 0; i < n; i++ {
+			out[k] = uint16(i)
+			if match(i) == eq {
+				k++
+			}
+		}
+		return out[:k]
+	}
+	out = selBuf(out, len(sel))
+	for _, i := range sel {
+		out[k] = i
+		if match(int(i)) == eq {
+			k++
+		}
+	}
+	return out[:k]
 }
 
 // FilterBoolConst compares booleans (false < true).

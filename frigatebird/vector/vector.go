@@ -27,6 +27,16 @@ type Vector struct {
 
 	Valid []uint64
 
+	// Codes, DictOffsets and DictBytes, when len(Codes) == Len, give a
+	// bytes vector's values as codes into a dictionary as well (a window
+	// of a dictionary-encoded chunk, see chunk.Column): row i is entry
+	// Codes[i]; a NULL row's code is some valid entry. Kernels may use
+	// them to work once per distinct value; they never write them, and
+	// Reset drops them.
+	Codes       []uint32
+	DictOffsets []uint32
+	DictBytes   []byte
+
 	// aliased is set by FromColumn: the slices belong to a column chunk,
 	// so Reset must not write into them.
 	aliased bool
@@ -64,6 +74,7 @@ func (v *Vector) Reset(t types.Type, n int) {
 	}
 	v.Type, v.Len = t, n
 	v.Valid = v.Valid[:0]
+	v.Codes = nil
 	switch t.Phys() {
 	case types.PhysInt64:
 		v.Ints = grow(v.Ints, n)
@@ -84,6 +95,15 @@ func grow[T any](s []T, n int) []T {
 	}
 	return make([]T, n, max(n, Size))
 }
+
+// HasDict reports whether v carries dictionary codes.
+func (v *Vector) HasDict() bool { return v.Len > 0 && len(v.Codes) == v.Len }
+
+// DictLen returns the number of dictionary entries.
+func (v *Vector) DictLen() int { return len(v.DictOffsets) - 1 }
+
+// DictEntry returns dictionary entry k (aliasing DictBytes).
+func (v *Vector) DictEntry(k int) []byte { return v.DictBytes[v.DictOffsets[k]:v.DictOffsets[k+1]] }
 
 // HasNulls reports whether v has a validity bitmap (it may still have no
 // NULL row).
@@ -173,6 +193,10 @@ func FromColumn(c *chunk.Column, t types.Type, start, n int) (Vector, error) {
 			v.Bytes = c.Bytes
 		} else {
 			v.Offsets = []uint32{0}
+		}
+		if len(c.Codes) == c.Len && n > 0 {
+			v.Codes = c.Codes[start : start+n]
+			v.DictOffsets, v.DictBytes = c.DictOffsets, c.DictBytes
 		}
 	}
 	if len(c.Valid) != 0 {
