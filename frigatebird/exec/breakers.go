@@ -13,14 +13,26 @@ import (
 )
 
 // exprLocal evaluates a list of expressions into one batch: the inputs of
-// an aggregate (group keys then arguments) or a sort (row then keys).
+// an aggregate (group keys then arguments), a sort (row then keys) or a
+// projection. Subexpressions several of them share are evaluated once
+// (shareCommon), into extra columns of the input.
 type exprLocal struct {
-	evs []*eval.Evaluator
-	out vector.Batch
+	shared []*eval.Evaluator
+	evs    []*eval.Evaluator
+	ext    vector.Batch // the input plus the shared columns
+	out    vector.Batch
 }
 
-func newExprLocal(exprs []plan.Expr) (*exprLocal, error) {
-	l := &exprLocal{evs: make([]*eval.Evaluator, len(exprs))}
+func newExprLocal(exprs []plan.Expr, width int) (*exprLocal, error) {
+	shared, exprs := shareCommon(exprs, width)
+	l := &exprLocal{evs: make([]*eval.Evaluator, len(exprs)), shared: make([]*eval.Evaluator, len(shared))}
+	for i, e := range shared {
+		ev, err := eval.New(e)
+		if err != nil {
+			return nil, err
+		}
+		l.shared[i] = ev
+	}
 	for i, e := range exprs {
 		ev, err := eval.New(e)
 		if err != nil {
@@ -33,8 +45,21 @@ func newExprLocal(exprs []plan.Expr) (*exprLocal, error) {
 }
 
 func (l *exprLocal) eval(b *vector.Batch) (*vector.Batch, error) {
+	in := b
+	if len(l.shared) > 0 {
+		l.ext.Cols = append(l.ext.Cols[:0], b.Cols...)
+		l.ext.Len, l.ext.Sel = b.Len, b.Sel
+		for _, ev := range l.shared {
+			v, err := ev.Eval(&l.ext)
+			if err != nil {
+				return nil, err
+			}
+			l.ext.Cols = append(l.ext.Cols, v)
+		}
+		in = &l.ext
+	}
 	for i, ev := range l.evs {
-		v, err := ev.Eval(b)
+		v, err := ev.Eval(in)
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +122,7 @@ func (s *aggSink) newLocal() (sinkLocal, error) {
 	if err := s.spec.Validate(); err != nil {
 		return nil, err
 	}
-	in, err := newExprLocal(s.inputs)
+	in, err := newExprLocal(s.inputs, len(s.node.Input.Columns()))
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +266,7 @@ func (s *sortSink) limit() int64 {
 }
 
 func (s *sortSink) newLocal() (sinkLocal, error) {
-	in, err := newExprLocal(s.inputs)
+	in, err := newExprLocal(s.inputs, s.width)
 	if err != nil {
 		return nil, err
 	}

@@ -83,7 +83,7 @@ func (c *compiler) build(n plan.Node) (*partial, error) {
 		if err != nil {
 			return nil, err
 		}
-		op := &projectOp{exprs: n.Exprs}
+		op := &projectOp{exprs: n.Exprs, width: len(n.Input.Columns())}
 		op.st.Name = "Project"
 		parts := make([]string, len(n.Exprs))
 		for i, e := range n.Exprs {

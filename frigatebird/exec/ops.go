@@ -49,42 +49,33 @@ func (l *filterLocal) push(b *vector.Batch, next func(*vector.Batch) error) erro
 // projectOp computes expressions over its input.
 type projectOp struct {
 	exprs []plan.Expr
+	width int // input columns
 	st    OpStats
 }
 
 func (p *projectOp) stats() *OpStats { return &p.st }
 
 func (p *projectOp) newLocal() (opLocal, error) {
-	l := &projectLocal{p: p, evs: make([]*eval.Evaluator, len(p.exprs))}
-	for i, e := range p.exprs {
-		ev, err := eval.New(e)
-		if err != nil {
-			return nil, err
-		}
-		l.evs[i] = ev
+	in, err := newExprLocal(p.exprs, p.width)
+	if err != nil {
+		return nil, err
 	}
-	l.out.Cols = make([]*vector.Vector, len(p.exprs))
-	return l, nil
+	return &projectLocal{p: p, in: in}, nil
 }
 
 type projectLocal struct {
-	p   *projectOp
-	evs []*eval.Evaluator
-	out vector.Batch
+	p  *projectOp
+	in *exprLocal
 }
 
 func (l *projectLocal) push(b *vector.Batch, next func(*vector.Batch) error) error {
 	t0 := time.Now()
-	for i, ev := range l.evs {
-		v, err := ev.Eval(b)
-		if err != nil {
-			return err
-		}
-		l.out.Cols[i] = v
+	out, err := l.in.eval(b)
+	if err != nil {
+		return err
 	}
-	l.out.Len, l.out.Sel = b.Len, b.Sel
 	l.p.st.add(b.Active(), b.Active(), t0)
-	return next(&l.out)
+	return next(out)
 }
 
 // limitOp passes rows [offset, offset+count) of the stream (count < 0: no

@@ -230,3 +230,8 @@ func containsAgg(e Expr) bool {
 	visit(e)
 	return found
 }
+
+// Transform rewrites e top-down: fn sees each node first and either
+// replaces it (done) or lets Transform rewrite its children. Subtrees
+// that do not change are shared, not copied.
+func Transform(e Expr, fn func(Expr) (Expr, bool, error)) (Expr, error) { return transform(e, fn) }
