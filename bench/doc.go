@@ -19,6 +19,10 @@
 //  3. reports, per metric and peer, the median of Reef's runs, the median of the
 //     peer's runs, their ratio reef/peer and every per-pair ratio.
 //
+// A suite may also set Done, called once after its last case with every
+// result: it prints a summary after the table and releases what the cases
+// shared (the sql suite's loaded databases).
+//
 // Before each run the harness collects garbage; after each run it removes the
 // run's directory and flushes the file system, so no run pays for the previous
 // one's garbage or dirty pages.

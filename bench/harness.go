@@ -73,6 +73,10 @@ type Suite struct {
 	Summary string
 	// Cases builds the suite's cases for a configuration (quick or full).
 	Cases func(cfg Config) ([]Case, error)
+	// Done, when not nil, is called once after the last case ran, with
+	// every result: it may print the suite's own summary to w (after the
+	// table), and releases what the cases shared.
+	Done func(w io.Writer, results []Result)
 }
 
 // Config is what the command line chose.
@@ -95,6 +99,16 @@ type Config struct {
 	// Header, when not nil, receives the "# " lines a suite adds to the
 	// output's header (where Reef was built from, its peers' versions).
 	Header io.Writer
+	// CacheDir is where generated data sets are kept across invocations
+	// (--dir, else the system temp dir); the harness never removes it.
+	CacheDir string
+	// ScaleFactor, when not zero, is the sql suite's TPC-H scale factor
+	// (default: 1 full, 0.05 quick).
+	ScaleFactor float64
+	// FBLoad is how the sql suite loads Frigatebird: "copy" (COPY FROM the
+	// generated file, the default) or "insert" (INSERT … VALUES batches in
+	// one transaction).
+	FBLoad string
 }
 
 // minPairs is the least number of pairs a measurement may rest on.
@@ -386,7 +400,10 @@ func WriteTable(w io.Writer, results []Result) {
 	fmt.Fprintln(tw, "case\tmetric\treef\tpeer\tpeer value\tratio\tbetter\tpair ratios")
 	for _, r := range results {
 		if r.NA != "" {
-			fmt.Fprintf(tw, "%s\t%s\tn/a\t%s\tn/a\tn/a\t%s\t%s\n", r.Case, r.Metric.Name, r.Peer, r.Metric.Better, r.NA)
+			// The first line only: a failure may explain itself at length
+			// (the log and the RESULT line carry all of it).
+			na, _, _ := strings.Cut(r.NA, "\n")
+			fmt.Fprintf(tw, "%s\t%s\tn/a\t%s\tn/a\tn/a\t%s\t%s\n", r.Case, r.Metric.Name, r.Peer, r.Metric.Better, na)
 			continue
 		}
 		pairs := make([]string, len(r.Pairs))

@@ -26,7 +26,7 @@ const (
 )
 
 func usage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "usage: go run . <suite> [--quick] [--json FILE] [--dir DIR] [--case SUBSTR] [--pairs N] [--seed N] [--requests N] [--reef-bin FILE]\n\nsuites:\n")
+	fmt.Fprintf(w, "usage: go run . <suite> [--quick] [--json FILE] [--dir DIR] [--case SUBSTR] [--pairs N] [--seed N] [--requests N] [--reef-bin FILE] [--sf SF] [--fb-load copy|insert]\n\nsuites:\n")
 	names := make([]string, 0, len(suites))
 	for n := range suites {
 		names = append(names, n)
@@ -66,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 1, "seed of the synthetic data")
 	requests := fs.Int("requests", 0, "kv: requests per redis-benchmark run (default: 200000 quick, 1000000 full)")
 	reefBin := fs.String("reef-bin", "", "kv: serve Nubmq with this reef `binary` instead of building ../cmd/reef")
+	scale := fs.Float64("sf", 0, "sql: TPC-H scale factor `SF` (default: 1 full, 0.05 quick)")
+	fbLoad := fs.String("fb-load", "copy", "sql: load Frigatebird with `copy` (COPY FROM the file) or insert (INSERT … VALUES batches)")
 	positional, err := parseArgs(fs, args)
 	if err == flag.ErrHelp {
 		usage(stdout, fs)
@@ -87,9 +89,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cfg := Config{Quick: *quick, Pairs: *pairs, Filter: *filter, Seed: *seed,
-		Requests: *requests, ReefBin: *reefBin, Header: stdout}
+		Requests: *requests, ReefBin: *reefBin, Header: stdout,
+		CacheDir: *dir, ScaleFactor: *scale, FBLoad: *fbLoad}
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = os.TempDir()
+	}
 	if cfg.Requests < 0 {
 		fmt.Fprintf(stderr, "bench: --requests %d: not a count\n", cfg.Requests)
+		return exitUsage
+	}
+	if cfg.ScaleFactor < 0 {
+		fmt.Fprintf(stderr, "bench: --sf %v: not a scale factor\n", cfg.ScaleFactor)
+		return exitUsage
+	}
+	if cfg.FBLoad != "copy" && cfg.FBLoad != "insert" {
+		fmt.Fprintf(stderr, "bench: --fb-load %q: want copy or insert\n", cfg.FBLoad)
 		return exitUsage
 	}
 	if cfg.Pairs == 0 {
@@ -171,6 +185,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	WriteTable(stdout, results)
 	fmt.Fprintln(stdout)
+	if suite.Done != nil {
+		suite.Done(stdout, results)
+	}
 	if err := WriteResults(stdout, nil, results); err != nil {
 		fmt.Fprintf(stderr, "bench: write results: %v\n", err)
 		return exitFailed
