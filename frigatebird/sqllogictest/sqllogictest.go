@@ -197,8 +197,11 @@ func RunFile(ctx context.Context, db *frigatebird.DB, file string) ([]Failure, i
 	return Run(ctx, db, file, recs), len(recs), nil
 }
 
-// Run runs parsed records.
+// Run runs parsed records, in one session (as one client connection:
+// BEGIN in one record and COMMIT in a later one form a transaction).
 func Run(ctx context.Context, db *frigatebird.DB, file string, recs []Record) []Failure {
+	s := db.Session()
+	defer s.Close()
 	var fails []Failure
 	threshold := 0
 	labels := map[string]string{}
@@ -210,7 +213,7 @@ func Run(ctx context.Context, db *frigatebird.DB, file string, recs []Record) []
 		case "hash-threshold":
 			threshold, _ = strconv.Atoi(r.SQL)
 		case "statement":
-			_, err := db.Exec(ctx, r.SQL)
+			_, err := s.Exec(ctx, r.SQL)
 			switch {
 			case r.Error && err == nil:
 				fail(r, "statement succeeded; expected an error")
@@ -225,7 +228,7 @@ func Run(ctx context.Context, db *frigatebird.DB, file string, recs []Record) []
 				fail(r, "statement failed: %v", err)
 			}
 		case "query":
-			rows, err := db.Query(ctx, r.SQL)
+			rows, err := s.Query(ctx, r.SQL)
 			if err != nil {
 				fail(r, "query failed: %v", err)
 				continue
