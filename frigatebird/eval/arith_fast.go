@@ -20,6 +20,20 @@ var errSlowPath = errors.New("eval: overflow in the fast path")
 // closure per row. Any overflow returns an error for the caller to redo
 // the batch row by row.
 func (n *arithNode) decimalFast(c *ctx, l, r *vector.Vector, sel []uint16) error {
+	// With most rows selected, every row is computed, in the dense loops
+	// (no indirection through sel); a failure there may come from a row
+	// outside the selection (or a NULL row's garbage), so it is redone
+	// on the selection, which decides.
+	if sel != nil && len(sel)*8 >= c.n*7 {
+		if err := n.decimalRows(c, l, r, nil); err == nil {
+			return nil
+		}
+	}
+	return n.decimalRows(c, l, r, sel)
+}
+
+// decimalRows is decimalFast on the rows of sel (nil: all).
+func (n *arithNode) decimalRows(c *ctx, l, r *vector.Vector, sel []uint16) error {
 	rt, res := n.t, n.res
 	ma, mb := int64(1), int64(1)
 	if n.op != vector.Mul {
