@@ -303,13 +303,7 @@ func (db *DB) copyTo(ctx context.Context, s *plan.Copy) (*Result, error) {
 	idx := make([]uint32, 0, vector.Size)
 	for at := 0; at < res.Rows.Len(); at += vector.Size {
 		n := min(vector.Size, res.Rows.Len()-at)
-		if !res.Rows.Window(at, n, &b) {
-			idx = idx[:0]
-			for i := 0; i < n; i++ {
-				idx = append(idx, uint32(at+i))
-			}
-			res.Rows.Gather(idx, &b)
-		}
+		idx = res.Rows.Read(at, n, &b, idx)
 		if err := w.Write(&b); err != nil {
 			return nil, err
 		}

@@ -223,13 +223,7 @@ func sortRows(rows *vector.Collection, key []int) (*vector.Collection, error) {
 	idx := make([]uint32, 0, vector.Size)
 	for at := 0; at < rows.Len(); at += vector.Size {
 		n := min(vector.Size, rows.Len()-at)
-		if !rows.Window(at, n, &b) {
-			idx = idx[:0]
-			for i := 0; i < n; i++ {
-				idx = append(idx, uint32(at+i))
-			}
-			rows.Gather(idx, &b)
-		}
+		idx = rows.Read(at, n, &b, idx)
 		if err := l.Add(&b); err != nil {
 			return nil, err
 		}
@@ -287,13 +281,7 @@ func (db *DB) update(ctx context.Context, s *plan.Update, tx *txn) (*Result, err
 	idx := make([]uint32, 0, vector.Size)
 	for at := 0; at < res.Rows.Len(); at += vector.Size {
 		k := min(vector.Size, res.Rows.Len()-at)
-		if !res.Rows.Window(at, k, &b) {
-			idx = idx[:0]
-			for i := 0; i < k; i++ {
-				idx = append(idx, uint32(at+i))
-			}
-			res.Rows.Gather(idx, &b)
-		}
+		idx = res.Rows.Read(at, k, &b, idx)
 		newRows.Append(&vector.Batch{Cols: b.Cols[:width], Len: b.Len, Sel: b.Sel})
 	}
 	if err := checkNotNull(t, newRows); err != nil {

@@ -78,13 +78,7 @@ func appendCollection(dst, src *vector.Collection) {
 	idx := make([]uint32, 0, vector.Size)
 	for at := 0; at < src.Len(); at += vector.Size {
 		n := min(vector.Size, src.Len()-at)
-		if !src.Window(at, n, &b) {
-			idx = idx[:0]
-			for i := 0; i < n; i++ {
-				idx = append(idx, uint32(at+i))
-			}
-			src.Gather(idx, &b)
-		}
+		idx = src.Read(at, n, &b, idx)
 		dst.Append(&b)
 	}
 }

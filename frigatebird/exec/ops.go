@@ -195,13 +195,7 @@ func (r *resultSink) finish(locals []sinkLocal, _ int) error {
 		}
 		for at := 0; at < c.Len(); at += vector.Size {
 			n := min(vector.Size, c.Len()-at)
-			if !c.Window(at, n, &b) {
-				rows = rows[:0]
-				for i := 0; i < n; i++ {
-					rows = append(rows, uint32(at+i))
-				}
-				c.Gather(rows, &b)
-			}
+			rows = c.Read(at, n, &b, rows)
 			r.rows.Append(&b)
 		}
 	}
@@ -301,13 +295,7 @@ func (l *collectionLocal) run(_ context.Context, p *Pipeline, m int, push func(*
 			return errStop
 		}
 		n := min(vector.Size, end-at)
-		if !c.Window(at, n, &l.b) {
-			l.index = l.index[:0]
-			for i := 0; i < n; i++ {
-				l.index = append(l.index, uint32(at+i))
-			}
-			c.Gather(l.index, &l.b)
-		}
+		l.index = c.Read(at, n, &l.b, l.index)
 		l.st.RowsOut.Add(int64(n))
 		if err := push(&l.b); err != nil {
 			return err

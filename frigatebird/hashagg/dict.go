@@ -25,39 +25,37 @@ func (l *Local) addDict(b *vector.Batch, keys []*vector.Vector, sel []uint16) (b
 	}
 	w := l.w
 	p := l.parts[0]
-	cidx := w.combo[:]
-	for _, r := range sel {
-		cidx[r] = 0
-	}
-	for _, v := range keys {
-		width := uint32(v.DictLen() + 1)
-		codes := v.Codes
-		if v.HasNulls() {
-			null := uint32(v.DictLen())
-			for _, r := range sel {
-				code := codes[r]
-				if !v.IsValid(int(r)) {
-					code = null
-				}
-				cidx[r] = cidx[r]*width + code
-			}
-			continue
-		}
-		for _, r := range sel {
-			cidx[r] = cidx[r]*width + codes[r]
-		}
-	}
+	cidx := &w.combo
 	w.epoch++
 	if w.epoch == 0 { // wrapped: old marks could look current
 		clear(w.dictSeen[:])
 		w.epoch = 1
 	}
+	epoch, seen := w.epoch, &w.dictSeen
 	reps := w.reps[:0]
-	for _, r := range sel {
-		c := cidx[r] % maxDictCombos
-		if w.dictSeen[c] != w.epoch {
-			w.dictSeen[c] = w.epoch
-			reps = append(reps, r)
+	// One pass per key column; the last also notes the first row of
+	// each combination.
+	for j, v := range keys {
+		width := uint32(v.DictLen() + 1)
+		codes := v.Codes
+		null := uint32(v.DictLen())
+		nulls := v.HasNulls()
+		first, last := j == 0, j == len(keys)-1
+		for _, r := range sel {
+			r &= vector.Size - 1
+			code := codes[r]
+			if nulls && !v.IsValid(int(r)) {
+				code = null
+			}
+			c := code
+			if !first {
+				c += cidx[r] * width
+			}
+			cidx[r] = c
+			if last && seen[c%maxDictCombos] != epoch {
+				seen[c%maxDictCombos] = epoch
+				reps = append(reps, r)
+			}
 		}
 	}
 	allWords := hashKeys(keys, w.words, reps, w.hashes[:], w.tmp[:])
@@ -68,8 +66,10 @@ func (l *Local) addDict(b *vector.Batch, keys []*vector.Vector, sel []uint16) (b
 	for _, r := range reps {
 		w.dictGid[cidx[r]%maxDictCombos] = w.gids[r]
 	}
+	gids, dictGid := &w.gids, &w.dictGid
 	for _, r := range sel {
-		w.gids[r] = w.dictGid[cidx[r]%maxDictCombos]
+		r &= vector.Size - 1
+		gids[r] = dictGid[cidx[r]%maxDictCombos]
 	}
 	p.growStates()
 	p.update(w, b, sel)

@@ -204,6 +204,21 @@ func (c *Collection) Window(start, n int, out *Batch) bool {
 	return true
 }
 
+// Read sets out to rows [at, at+n) (n <= Size): a window without a copy
+// when Window can, else a copy by Gather (idx is its scratch, returned
+// for reuse).
+func (c *Collection) Read(at, n int, out *Batch, idx []uint32) []uint32 {
+	if c.Window(at, n, out) {
+		return idx
+	}
+	idx = idx[:0]
+	for i := 0; i < n; i++ {
+		idx = append(idx, uint32(at+i))
+	}
+	c.Gather(idx, out)
+	return idx
+}
+
 // Gather copies the listed rows (at most Size) into out, in order,
 // reusing out's vectors.
 func (c *Collection) Gather(rows []uint32, out *Batch) {
