@@ -36,12 +36,15 @@
 //     limit, distinct), bound DML and DDL.
 //   - eval: compiled expressions over vectors (Select narrows selections;
 //     CASE and COALESCE evaluate branches only where they are reached).
+//     Strings decoded from dictionary chunks keep their codes, so string
+//     equality filters and group keys work once per distinct value.
 //   - hashagg and sorter: the two pipeline breakers, each with per-worker
 //     partial state merged in parallel.
 //   - exec: push-based pipelines split at breakers, a morsel-driven
 //     scheduler handing row groups to one worker per core, zone-map
 //     pruning, late materialization (filter columns first, the others only
 //     for row groups where a row survived), LIMIT stopping the scan,
+//     subexpressions shared by a node's expressions evaluated once,
 //     EXPLAIN ANALYZE counters (rows, time, bytes read per column).
 //   - fileio: CSV (parallel reader, sniffer, writer) and Parquet reading.
 //
