@@ -152,3 +152,23 @@ func TestDatabaseSQL(t *testing.T) {
 	}
 	db3.Close()
 }
+
+// FuzzBind: any statement text and argument count binds or errors,
+// never panics, and text without parameters is left as it is.
+func FuzzBind(f *testing.F) {
+	f.Add("SELECT $1, '?' -- $2", 1)
+	f.Add("SELECT ?, ?, \"$1\" /* ? */", 2)
+	f.Add("'unterminated $1", 0)
+	f.Fuzz(func(t *testing.T, q string, n int) {
+		n = min(max(n, 0), 4)
+		args := make([]driver.NamedValue, n)
+		for i := range args {
+			args[i] = driver.NamedValue{Ordinal: i + 1, Value: int64(i)}
+		}
+		out, err := Bind(q, args)
+		if err == nil && n == 0 && out != q {
+			t.Fatalf("Bind changed a statement without parameters: %q -> %q", q, out)
+		}
+		countParams(q)
+	})
+}
