@@ -226,8 +226,9 @@ func (db *DB) recover(recs []walRecord) error {
 	return nil
 }
 
-// Close waits for background merges, closes every table and releases the
-// directory.
+// Close waits for background merges and for an open transaction to end
+// (close or commit its Session first), then closes every table and
+// releases the directory.
 func (db *DB) Close() error {
 	db.bg.Wait()
 	db.writeMu.Lock()
