@@ -1,0 +1,65 @@
+package vecmath
+
+// The generic kernels are the scalar fallback used on CPUs without AVX2+FMA,
+// on other architectures, and when REEF_VECMATH=generic. The float kernels
+// keep four partial sums so that the loop is not one long dependency chain;
+// that changes the rounding compared with a sequential sum, within the
+// tolerance documented in doc.go.
+
+func l2SquaredGeneric(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		d0 := a[i] - b[i]
+		d1 := a[i+1] - b[i+1]
+		d2 := a[i+2] - b[i+2]
+		d3 := a[i+3] - b[i+3]
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(a); i++ {
+		d := a[i] - b[i]
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func dotGeneric(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// l2SquaredU8Generic sums in uint32 and wraps modulo 2^32 past
+// MaxExactU8Len, exactly like the vector kernels.
+func l2SquaredU8Generic(a, b []uint8) uint32 {
+	b = b[:len(a)]
+	var s uint32
+	for i := range a {
+		d := int32(a[i]) - int32(b[i])
+		s += uint32(d * d)
+	}
+	return s
+}
+
+func dotU8Generic(a, b []uint8) uint32 {
+	b = b[:len(a)]
+	var s uint32
+	for i := range a {
+		s += uint32(a[i]) * uint32(b[i])
+	}
+	return s
+}
