@@ -1,0 +1,222 @@
+package bucket
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Manifest, CURRENT and file name constants; see
+// docs/format/satori-buckets.md.
+const (
+	// ManifestMagic starts every manifest.
+	ManifestMagic = "SBMF"
+	// ManifestVersion is the manifest format version.
+	ManifestVersion = 1
+	// CurrentMagic starts CURRENT.
+	CurrentMagic = "SBCU"
+	// CurrentVersion is the CURRENT format version.
+	CurrentVersion = 1
+
+	manifestHeaderBytes = 12 // magic, version, 3 reserved, body length
+	manifestEntryBytes  = 24 // bucket id, segment, offset, length, count (+ centroid)
+	currentBytes        = 20 // magic, version, 3 reserved, sequence, CRC
+	maxManifestBytes    = 1 << 31
+	currentName         = "CURRENT"
+	manifestPrefix      = "MANIFEST-"
+	segmentSuffix       = ".seg"
+	lockName            = "LOCK"
+	tmpSuffix           = ".tmp"
+)
+
+// Loc is where an encoded bucket lives: Length bytes at Offset in segment
+// file Segment.
+type Loc struct {
+	Segment uint32
+	Offset  int64
+	Length  int32
+}
+
+// Entry is one live bucket of a manifest.
+type Entry struct {
+	Loc      Loc
+	Centroid []float32 // len Dim
+	Count    int       // vectors in the bucket
+}
+
+// manifest is one committed set of live buckets. Immutable once installed.
+type manifest struct {
+	seq     uint64 // +1 per commit, 1 at Create
+	nextSeg uint32 // segment numbers below this were allocated
+	dim     int
+	live    map[uint32]Entry
+	meta    []byte
+}
+
+func manifestName(seq uint64) string { return fmt.Sprintf("%s%06d", manifestPrefix, seq) }
+func segmentName(n uint32) string    { return fmt.Sprintf("%06d%s", n, segmentSuffix) }
+
+func parseManifestName(name string) (uint64, bool) {
+	s, ok := strings.CutPrefix(name, manifestPrefix)
+	if !ok || s == "" || s[0] == '+' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	return v, err == nil && manifestName(v) == name
+}
+
+func parseSegmentName(name string) (uint32, bool) {
+	s, ok := strings.CutSuffix(name, segmentSuffix)
+	if !ok || s == "" || s[0] == '+' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(s, 10, 32)
+	return uint32(v), err == nil && segmentName(uint32(v)) == name
+}
+
+// segments returns the distinct segment numbers m's entries use.
+func (m *manifest) segments() []uint32 {
+	var segs []uint32
+	for _, e := range m.live {
+		segs = append(segs, e.Loc.Segment)
+	}
+	slices.Sort(segs)
+	return slices.Compact(segs)
+}
+
+// encodeManifest serializes m; entries are written in bucket id order so
+// the encoding is a function of the manifest.
+func encodeManifest(m *manifest) []byte {
+	ids := make([]uint32, 0, len(m.live))
+	for id := range m.live {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	b := make([]byte, manifestHeaderBytes, manifestHeaderBytes+24+len(ids)*(manifestEntryBytes+4*m.dim)+len(m.meta)+8)
+	copy(b, ManifestMagic)
+	b[4] = ManifestVersion
+	b = binary.LittleEndian.AppendUint64(b, m.seq)
+	b = binary.LittleEndian.AppendUint32(b, m.nextSeg)
+	b = binary.LittleEndian.AppendUint32(b, uint32(m.dim))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(ids)))
+	for _, id := range ids {
+		e := m.live[id]
+		b = binary.LittleEndian.AppendUint32(b, id)
+		b = binary.LittleEndian.AppendUint32(b, e.Loc.Segment)
+		b = binary.LittleEndian.AppendUint64(b, uint64(e.Loc.Offset))
+		b = binary.LittleEndian.AppendUint32(b, uint32(e.Loc.Length))
+		b = binary.LittleEndian.AppendUint32(b, uint32(e.Count))
+		for _, f := range e.Centroid {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
+		}
+	}
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(m.meta)))
+	b = append(b, m.meta...)
+	binary.LittleEndian.PutUint32(b[8:], uint32(len(b)-manifestHeaderBytes))
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// decodeManifest parses and fully validates a manifest. It never panics
+// and allocates in proportion to len(src).
+func decodeManifest(src []byte) (*manifest, error) {
+	if len(src) < manifestHeaderBytes+4 {
+		return nil, corruptf("manifest: %d bytes", len(src))
+	}
+	if string(src[:4]) != ManifestMagic {
+		return nil, corruptf("manifest: bad magic")
+	}
+	if uint64(binary.LittleEndian.Uint32(src[8:])) != uint64(len(src)-manifestHeaderBytes-4) {
+		return nil, corruptf("manifest: body length mismatch")
+	}
+	end := len(src) - 4
+	if crc32.Checksum(src[:end], castagnoli) != binary.LittleEndian.Uint32(src[end:]) {
+		return nil, corruptf("manifest: checksum mismatch")
+	}
+	if src[4] != ManifestVersion {
+		return nil, fmt.Errorf("%w: manifest version %d", ErrUnsupportedVersion, src[4])
+	}
+	if src[5]|src[6]|src[7] != 0 {
+		return nil, corruptf("manifest: reserved bytes set")
+	}
+	p := src[manifestHeaderBytes:end]
+	if len(p) < 24 {
+		return nil, corruptf("manifest: body of %d bytes", len(p))
+	}
+	m := &manifest{
+		seq:     binary.LittleEndian.Uint64(p),
+		nextSeg: binary.LittleEndian.Uint32(p[8:]),
+		dim:     int(binary.LittleEndian.Uint32(p[12:])),
+	}
+	n := uint64(binary.LittleEndian.Uint32(p[16:]))
+	p = p[20:]
+	if m.seq == 0 || m.dim <= 0 || m.dim > MaxDim {
+		return nil, corruptf("manifest: sequence %d, dim %d", m.seq, m.dim)
+	}
+	entryBytes := uint64(manifestEntryBytes + 4*m.dim)
+	if n*entryBytes+4 > uint64(len(p)) {
+		return nil, corruptf("manifest: %d entries in %d bytes", n, len(p))
+	}
+	m.live = make(map[uint32]Entry, n)
+	cents := make([]float32, int(n)*m.dim)
+	for i := range int(n) {
+		id := binary.LittleEndian.Uint32(p)
+		e := Entry{Loc: Loc{
+			Segment: binary.LittleEndian.Uint32(p[4:]),
+			Offset:  int64(binary.LittleEndian.Uint64(p[8:])),
+			Length:  int32(binary.LittleEndian.Uint32(p[16:])),
+		}, Count: int(binary.LittleEndian.Uint32(p[20:]))}
+		if _, dup := m.live[id]; dup {
+			return nil, corruptf("manifest: bucket %d repeated", id)
+		}
+		if e.Loc.Segment >= m.nextSeg || e.Loc.Offset < 0 || e.Loc.Offset > 1<<50 ||
+			uint64(e.Loc.Length) != encodedBytes(uint64(e.Count), uint64(m.dim)) {
+			return nil, corruptf("manifest: bucket %d at %+v with %d vectors", id, e.Loc, e.Count)
+		}
+		e.Centroid = cents[i*m.dim : (i+1)*m.dim : (i+1)*m.dim]
+		for j := range e.Centroid {
+			e.Centroid[j] = math.Float32frombits(binary.LittleEndian.Uint32(p[manifestEntryBytes+4*j:]))
+		}
+		m.live[id] = e
+		p = p[entryBytes:]
+	}
+	metaLen := uint64(binary.LittleEndian.Uint32(p))
+	if metaLen != uint64(len(p)-4) {
+		return nil, corruptf("manifest: meta of %d bytes in %d", metaLen, len(p)-4)
+	}
+	m.meta = slices.Clone(p[4:])
+	return m, nil
+}
+
+// encodeCurrent serializes the CURRENT pointer to manifest seq.
+func encodeCurrent(seq uint64) []byte {
+	b := make([]byte, 8, currentBytes)
+	copy(b, CurrentMagic)
+	b[4] = CurrentVersion
+	b = binary.LittleEndian.AppendUint64(b, seq)
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// decodeCurrent parses CURRENT.
+func decodeCurrent(b []byte) (uint64, error) {
+	if len(b) != currentBytes || string(b[:4]) != CurrentMagic {
+		return 0, corruptf("CURRENT: %d bytes or bad magic", len(b))
+	}
+	if crc32.Checksum(b[:16], castagnoli) != binary.LittleEndian.Uint32(b[16:]) {
+		return 0, corruptf("CURRENT: checksum mismatch")
+	}
+	if b[4] != CurrentVersion {
+		return 0, fmt.Errorf("%w: CURRENT version %d", ErrUnsupportedVersion, b[4])
+	}
+	if b[5]|b[6]|b[7] != 0 {
+		return 0, corruptf("CURRENT: reserved bytes set")
+	}
+	seq := binary.LittleEndian.Uint64(b[8:])
+	if seq == 0 {
+		return 0, corruptf("CURRENT: sequence 0")
+	}
+	return seq, nil
+}
