@@ -19,13 +19,15 @@
 //   - satori/hnsw: the router, an HNSW graph over the bucket centroids,
 //     scalar-quantized to u8 so it stays small; queries are float32 and
 //     distances asymmetric.
+//   - satori/bucket: each bucket's ids, versions and float32 vectors
+//     stored contiguously in an immutable region of a segment file, so a
+//     probe is one pread; a checksummed manifest (switched through
+//     CURRENT) lists the live buckets with their centroids and an opaque
+//     checkpoint. Rewrites are copy-on-write. docs/format/satori-buckets.md.
 //
 // # Still to build
 //
-//   - Buckets: each bucket's ids, versions, attributes and float32 vectors
-//     stored contiguously in an immutable file region, so a probe is one
-//     pread; a manifest (switched atomically, checksummed) lists the live
-//     buckets with their centroids. Rewrites are copy-on-write.
+//   - Attributes per vector, stored beside the bucket's vectors.
 //   - Writes: every insert, upsert and delete is appended to a Walrus log
 //     (fsync always / interval / none) before it is acknowledged, with a
 //     version per id; acknowledged vectors live in an in-memory delta
