@@ -204,26 +204,26 @@ func widen(rows *vector.Collection, t *plan.TableInfo, cols []int) *vector.Colle
 	var b vector.Batch
 	idx := make([]uint32, 0, vector.Size)
 	full := vector.Batch{Cols: make([]*vector.Vector, len(ts))}
+	filled := 0 // rows the NULL vectors hold
 	for at := 0; at < rows.Len(); at += vector.Size {
 		n := min(vector.Size, rows.Len()-at)
-		idx = idx[:0]
-		for i := 0; i < n; i++ {
-			idx = append(idx, uint32(at+i))
-		}
-		rows.Gather(idx, &b)
-		for j := range ts {
-			if nulls[j] == nil {
-				nulls[j] = vector.New(ts[j])
-			}
-			nulls[j].Reset(ts[j], n)
-			for i := 0; i < n; i++ {
-				if ts[j].Phys() == types.PhysBytes {
-					nulls[j].AppendStr(i, nil)
+		idx = rows.Read(at, n, &b, idx)
+		if n != filled { // the first batch, and a shorter last one
+			for j := range ts {
+				if nulls[j] == nil {
+					nulls[j] = vector.New(ts[j])
 				}
-				nulls[j].SetNull(i)
+				nulls[j].Reset(ts[j], n)
+				for i := 0; i < n; i++ {
+					if ts[j].Phys() == types.PhysBytes {
+						nulls[j].AppendStr(i, nil)
+					}
+					nulls[j].SetNull(i)
+				}
 			}
-			full.Cols[j] = nulls[j]
+			filled = n
 		}
+		copy(full.Cols, nulls)
 		for k, c := range cols {
 			full.Cols[c] = b.Cols[k]
 		}

@@ -126,42 +126,54 @@ func (s *aggSink) newLocal() (sinkLocal, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &aggLocal{s: s, in: in, table: hashagg.NewLocal(s.spec)}, nil
+	return &breakerLocal[*hashagg.Local]{st: &s.st, in: in, local: hashagg.NewLocal(s.spec)}, nil
 }
 
-type aggLocal struct {
-	s     *aggSink
+func (s *aggSink) finish(locals []sinkLocal, workers int) error {
+	r, err := mergeLocals(&s.st, locals, workers, hashagg.Merge)
+	s.result = r
+	return err
+}
+
+// adder is a breaker's per-worker state: a hashagg.Local or sorter.Local.
+type adder interface{ Add(*vector.Batch) error }
+
+// breakerLocal is one worker's side of a breaker: it evaluates the
+// breaker's input expressions and adds the result to the worker's state.
+type breakerLocal[L adder] struct {
+	st    *OpStats
 	in    *exprLocal
-	table *hashagg.Local
+	local L
 }
 
-func (l *aggLocal) push(b *vector.Batch, _ int) error {
+func (l *breakerLocal[L]) push(b *vector.Batch, _ int) error {
 	t0 := time.Now()
 	in, err := l.in.eval(b)
 	if err != nil {
 		return err
 	}
-	if err := l.table.Add(in); err != nil {
+	if err := l.local.Add(in); err != nil {
 		return err
 	}
-	l.s.st.add(b.Active(), 0, t0)
+	l.st.add(b.Active(), 0, t0)
 	return nil
 }
 
-func (s *aggSink) finish(locals []sinkLocal, workers int) error {
+// mergeLocals merges the workers' states of a breaker, counting the
+// result rows and the merge time in st.
+func mergeLocals[L adder, R interface{ Len() int }](st *OpStats, locals []sinkLocal, workers int, merge func([]L, int) (R, error)) (R, error) {
 	t0 := time.Now()
-	tables := make([]*hashagg.Local, len(locals))
+	ls := make([]L, len(locals))
 	for i, l := range locals {
-		tables[i] = l.(*aggLocal).table
+		ls[i] = l.(*breakerLocal[L]).local
 	}
-	r, err := hashagg.Merge(tables, workers)
+	r, err := merge(ls, workers)
 	if err != nil {
-		return err
+		return r, err
 	}
-	s.result = r
-	s.st.RowsOut.Store(int64(r.Len()))
-	s.st.Nanos.Add(int64(time.Since(t0)))
-	return nil
+	st.RowsOut.Store(int64(r.Len()))
+	st.Nanos.Add(int64(time.Since(t0)))
+	return r, nil
 }
 
 // resultSource reads a breaker's result in order, on one worker.
@@ -274,40 +286,11 @@ func (s *sortSink) newLocal() (sinkLocal, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sortLocal{s: s, in: in, local: l}, nil
-}
-
-type sortLocal struct {
-	s     *sortSink
-	in    *exprLocal
-	local *sorter.Local
-}
-
-func (l *sortLocal) push(b *vector.Batch, _ int) error {
-	t0 := time.Now()
-	in, err := l.in.eval(b)
-	if err != nil {
-		return err
-	}
-	if err := l.local.Add(in); err != nil {
-		return err
-	}
-	l.s.st.add(b.Active(), 0, t0)
-	return nil
+	return &breakerLocal[*sorter.Local]{st: &s.st, in: in, local: l}, nil
 }
 
 func (s *sortSink) finish(locals []sinkLocal, workers int) error {
-	t0 := time.Now()
-	ls := make([]*sorter.Local, len(locals))
-	for i, l := range locals {
-		ls[i] = l.(*sortLocal).local
-	}
-	r, err := sorter.Merge(ls, workers)
-	if err != nil {
-		return err
-	}
+	r, err := mergeLocals(&s.st, locals, workers, sorter.Merge)
 	s.result = r
-	s.st.RowsOut.Store(int64(r.Len()))
-	s.st.Nanos.Add(int64(time.Since(t0)))
-	return nil
+	return err
 }

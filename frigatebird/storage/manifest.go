@@ -2,12 +2,14 @@ package storage
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"strconv"
 	"strings"
 
 	"github.com/reefdb/reef/frigatebird/chunk"
+	"github.com/reefdb/reef/internal/current"
 )
 
 // Manifest and CURRENT format constants; see
@@ -23,7 +25,7 @@ const (
 	CurrentVersion = 1
 
 	manifestHeaderBytes = 12 // magic, version, 3 reserved, body length
-	currentBytes        = 20 // magic, version, 3 reserved, table version, CRC
+	currentBytes        = current.Size
 	currentName         = "CURRENT"
 	manifestPrefix      = "MANIFEST-"
 	lockName            = "LOCK"
@@ -206,32 +208,17 @@ func parseManifestBody(body []byte, opts Options) (*manifest, error) {
 	return m, nil
 }
 
-// encodeCurrent serializes the CURRENT pointer to table version v.
-func encodeCurrent(v uint64) []byte {
-	b := make([]byte, 8, currentBytes)
-	copy(b, CurrentMagic)
-	b[4] = CurrentVersion
-	b = binary.LittleEndian.AppendUint64(b, v)
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
-}
+// encodeCurrent serializes the CURRENT pointer to manifest n.
+func encodeCurrent(n uint64) []byte { return current.Encode(CurrentMagic, CurrentVersion, n) }
 
 // decodeCurrent parses CURRENT.
 func decodeCurrent(b []byte) (uint64, error) {
-	if len(b) != currentBytes || string(b[:4]) != CurrentMagic {
-		return 0, corruptf("CURRENT: %d bytes or bad magic", len(b))
+	n, err := current.Decode(b, CurrentMagic, CurrentVersion)
+	switch {
+	case errors.Is(err, current.ErrVersion):
+		return 0, fmt.Errorf("frigatebird/storage: %w: %v", ErrUnsupportedVersion, err)
+	case err != nil:
+		return 0, corruptf("%v", err)
 	}
-	if crc32.Checksum(b[:16], castagnoli) != binary.LittleEndian.Uint32(b[16:]) {
-		return 0, corruptf("CURRENT: checksum mismatch")
-	}
-	if b[4] != CurrentVersion {
-		return 0, fmt.Errorf("frigatebird/storage: %w: CURRENT version %d", ErrUnsupportedVersion, b[4])
-	}
-	if b[5] != 0 || b[6] != 0 || b[7] != 0 {
-		return 0, corruptf("CURRENT: reserved bytes set")
-	}
-	v := binary.LittleEndian.Uint64(b[8:])
-	if v == 0 {
-		return 0, corruptf("CURRENT: version 0")
-	}
-	return v, nil
+	return n, nil
 }

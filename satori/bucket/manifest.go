@@ -2,12 +2,15 @@ package bucket
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/reefdb/reef/internal/current"
 )
 
 // Manifest, CURRENT and file name constants; see
@@ -24,7 +27,7 @@ const (
 
 	manifestHeaderBytes = 12 // magic, version, 3 reserved, body length
 	manifestEntryBytes  = 24 // bucket id, segment, offset, length, count (+ centroid)
-	currentBytes        = 20 // magic, version, 3 reserved, sequence, CRC
+	currentBytes        = current.Size
 	maxManifestBytes    = 1 << 31
 	currentName         = "CURRENT"
 	manifestPrefix      = "MANIFEST-"
@@ -191,32 +194,17 @@ func decodeManifest(src []byte) (*manifest, error) {
 	return m, nil
 }
 
-// encodeCurrent serializes the CURRENT pointer to manifest seq.
-func encodeCurrent(seq uint64) []byte {
-	b := make([]byte, 8, currentBytes)
-	copy(b, CurrentMagic)
-	b[4] = CurrentVersion
-	b = binary.LittleEndian.AppendUint64(b, seq)
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
-}
+// encodeCurrent serializes the CURRENT pointer to manifest n.
+func encodeCurrent(n uint64) []byte { return current.Encode(CurrentMagic, CurrentVersion, n) }
 
 // decodeCurrent parses CURRENT.
 func decodeCurrent(b []byte) (uint64, error) {
-	if len(b) != currentBytes || string(b[:4]) != CurrentMagic {
-		return 0, corruptf("CURRENT: %d bytes or bad magic", len(b))
+	n, err := current.Decode(b, CurrentMagic, CurrentVersion)
+	switch {
+	case errors.Is(err, current.ErrVersion):
+		return 0, fmt.Errorf("%w: %v", ErrUnsupportedVersion, err)
+	case err != nil:
+		return 0, corruptf("%v", err)
 	}
-	if crc32.Checksum(b[:16], castagnoli) != binary.LittleEndian.Uint32(b[16:]) {
-		return 0, corruptf("CURRENT: checksum mismatch")
-	}
-	if b[4] != CurrentVersion {
-		return 0, fmt.Errorf("%w: CURRENT version %d", ErrUnsupportedVersion, b[4])
-	}
-	if b[5]|b[6]|b[7] != 0 {
-		return 0, corruptf("CURRENT: reserved bytes set")
-	}
-	seq := binary.LittleEndian.Uint64(b[8:])
-	if seq == 0 {
-		return 0, corruptf("CURRENT: sequence 0")
-	}
-	return seq, nil
+	return n, nil
 }
