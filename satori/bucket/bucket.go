@@ -18,7 +18,7 @@ const (
 	// MaxDim is the largest vector dimension a bucket may hold.
 	MaxDim = 1 << 16
 
-	bucketHeaderBytes  = 24 // magic, version, 3 reserved, id, count, dim, reserved
+	bucketHeaderBytes  = 24 // magic, version, 3 reserved, id, count, dim, attribute bytes
 	bucketTrailerBytes = 4  // CRC32C
 	// minBucketBytes is the size of an encoded bucket of zero vectors.
 	minBucketBytes = bucketHeaderBytes + bucketTrailerBytes
@@ -67,6 +67,45 @@ type Bucket struct {
 	IDs      []uint64  // vector ids
 	Versions []uint64  // write version of each vector; tombstones are checked above this layer
 	Vectors  []float32 // len(IDs)*Dim, row-major, contiguous
+	// AttrOffsets and AttrData hold each vector's attributes (opaque bytes
+	// to this package): vector i's are AttrData[AttrOffsets[i]:AttrOffsets[i+1]].
+	// A bucket with no attributes at all has both empty; otherwise
+	// AttrOffsets has len(IDs)+1 entries, starting at 0, never decreasing,
+	// ending at len(AttrData).
+	AttrOffsets []uint32
+	AttrData    []byte
+}
+
+// Attrs returns the attribute bytes of vector i (a subslice; nil when the
+// bucket has no attributes).
+func (b *Bucket) Attrs(i int) []byte {
+	if len(b.AttrOffsets) == 0 {
+		return nil
+	}
+	return b.AttrData[b.AttrOffsets[i]:b.AttrOffsets[i+1]:b.AttrOffsets[i+1]]
+}
+
+// Reset empties b for filling, keeping its memory.
+func (b *Bucket) Reset(id uint32, dim int) {
+	b.ID, b.Dim = id, dim
+	b.IDs, b.Versions, b.Vectors = b.IDs[:0], b.Versions[:0], b.Vectors[:0]
+	b.AttrOffsets, b.AttrData = b.AttrOffsets[:0], b.AttrData[:0]
+}
+
+// Append adds one vector to b. attrs may be nil. Appending the first
+// attributes to a bucket that already holds vectors gives those vectors
+// empty attributes.
+func (b *Bucket) Append(id, version uint64, v []float32, attrs []byte) {
+	if len(attrs) > 0 && len(b.AttrOffsets) == 0 {
+		b.AttrOffsets = append(b.AttrOffsets, make([]uint32, len(b.IDs)+1)...)
+	}
+	b.IDs = append(b.IDs, id)
+	b.Versions = append(b.Versions, version)
+	b.Vectors = append(b.Vectors, v...)
+	if len(b.AttrOffsets) > 0 {
+		b.AttrData = append(b.AttrData, attrs...)
+		b.AttrOffsets = append(b.AttrOffsets, uint32(len(b.AttrData)))
+	}
 }
 
 // Len returns the number of vectors in b.
@@ -86,11 +125,38 @@ func (b *Bucket) validate(dim int) error {
 		return fmt.Errorf("%w: bucket %d has %d floats for %d vectors of dim %d", ErrInvalid, b.ID, len(b.Vectors), len(b.IDs), b.Dim)
 	case uint64(len(b.IDs)) > math.MaxUint32:
 		return fmt.Errorf("%w: bucket %d has %d vectors", ErrInvalid, b.ID, len(b.IDs))
+	case len(b.AttrOffsets) == 0 && len(b.AttrData) != 0:
+		return fmt.Errorf("%w: bucket %d has attribute data without offsets", ErrInvalid, b.ID)
+	case len(b.AttrOffsets) != 0 && len(b.AttrOffsets) != len(b.IDs)+1:
+		return fmt.Errorf("%w: bucket %d has %d attribute offsets for %d vectors", ErrInvalid, b.ID, len(b.AttrOffsets), len(b.IDs))
+	case uint64(len(b.AttrData)) > math.MaxUint32/2:
+		return fmt.Errorf("%w: bucket %d has %d attribute bytes", ErrInvalid, b.ID, len(b.AttrData))
+	}
+	if len(b.AttrOffsets) > 0 {
+		if b.AttrOffsets[0] != 0 || b.AttrOffsets[len(b.IDs)] != uint32(len(b.AttrData)) || !slices.IsSorted(b.AttrOffsets) {
+			return fmt.Errorf("%w: bucket %d has inconsistent attribute offsets", ErrInvalid, b.ID)
+		}
 	}
 	return nil
 }
 
-// encodedBytes returns the encoded size of a bucket of n vectors of dim.
+// attrSectionBytes returns the size of the attribute section for n
+// vectors and attrBytes bytes of attributes.
+func attrSectionBytes(n, attrBytes uint64) uint64 {
+	if attrBytes == 0 {
+		return 0
+	}
+	return (n+1)*4 + attrBytes
+}
+
+// encodedSize returns the encoded size of b.
+func (b *Bucket) encodedSize() uint64 {
+	n := uint64(len(b.IDs))
+	return encodedBytes(n, uint64(b.Dim)) + attrSectionBytes(n, uint64(len(b.AttrData)))
+}
+
+// encodedBytes returns the encoded size of a bucket of n vectors of dim
+// without attributes (the least a bucket of n vectors takes).
 func encodedBytes(n, dim uint64) uint64 {
 	return minBucketBytes + n*16 + n*dim*4
 }
@@ -98,13 +164,17 @@ func encodedBytes(n, dim uint64) uint64 {
 // appendBucket appends the encoding of b to dst. b must be valid.
 func appendBucket(dst []byte, b *Bucket) []byte {
 	start := len(dst)
-	dst = slices.Grow(dst, int(encodedBytes(uint64(len(b.IDs)), uint64(b.Dim))))
+	dst = slices.Grow(dst, int(b.encodedSize()))
+	attrBytes := uint32(len(b.AttrData))
+	if len(b.AttrOffsets) == 0 {
+		attrBytes = 0
+	}
 	dst = append(dst, BucketMagic...)
 	dst = append(dst, BucketVersion, 0, 0, 0)
 	dst = binary.LittleEndian.AppendUint32(dst, b.ID)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(b.IDs)))
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(b.Dim))
-	dst = binary.LittleEndian.AppendUint32(dst, 0)
+	dst = binary.LittleEndian.AppendUint32(dst, attrBytes)
 	for _, id := range b.IDs {
 		dst = binary.LittleEndian.AppendUint64(dst, id)
 	}
@@ -113,6 +183,12 @@ func appendBucket(dst []byte, b *Bucket) []byte {
 	}
 	for _, f := range b.Vectors {
 		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(f))
+	}
+	if attrBytes > 0 {
+		for _, o := range b.AttrOffsets {
+			dst = binary.LittleEndian.AppendUint32(dst, o)
+		}
+		dst = append(dst, b.AttrData...)
 	}
 	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
 }
@@ -135,7 +211,7 @@ func decodeBucket(src []byte, into *Bucket) error {
 	if src[4] != BucketVersion {
 		return fmt.Errorf("%w: bucket version %d", ErrUnsupportedVersion, src[4])
 	}
-	if src[5]|src[6]|src[7] != 0 || binary.LittleEndian.Uint32(src[20:]) != 0 {
+	if src[5]|src[6]|src[7] != 0 {
 		return corruptf("bucket: reserved bytes set")
 	}
 	id := binary.LittleEndian.Uint32(src[8:])
@@ -144,8 +220,9 @@ func decodeBucket(src []byte, into *Bucket) error {
 	if dim == 0 || dim > MaxDim {
 		return corruptf("bucket %d: dim %d", id, dim)
 	}
-	if encodedBytes(n, dim) != uint64(len(src)) {
-		return corruptf("bucket %d: %d vectors of dim %d in %d bytes", id, n, dim, len(src))
+	attrBytes := uint64(binary.LittleEndian.Uint32(src[20:]))
+	if encodedBytes(n, dim)+attrSectionBytes(n, attrBytes) != uint64(len(src)) {
+		return corruptf("bucket %d: %d vectors of dim %d with %d attribute bytes in %d bytes", id, n, dim, attrBytes, len(src))
 	}
 	cnt, d := int(n), int(dim)
 	into.ID, into.Dim = id, d
@@ -164,6 +241,22 @@ func decodeBucket(src []byte, into *Bucket) error {
 	for i := range into.Vectors {
 		into.Vectors[i] = math.Float32frombits(binary.LittleEndian.Uint32(p[i*4:]))
 	}
+	p = p[cnt*d*4:]
+	into.AttrOffsets, into.AttrData = into.AttrOffsets[:0], into.AttrData[:0]
+	if attrBytes == 0 {
+		return nil
+	}
+	into.AttrOffsets = resize(into.AttrOffsets, cnt+1)
+	prev := uint32(0)
+	for i := range into.AttrOffsets {
+		o := binary.LittleEndian.Uint32(p[i*4:])
+		if o < prev || uint64(o) > attrBytes || (i == 0 && o != 0) || (i == cnt && uint64(o) != attrBytes) {
+			into.AttrOffsets = into.AttrOffsets[:0]
+			return corruptf("bucket %d: attribute offset %d of %d out of order", id, i, cnt)
+		}
+		into.AttrOffsets[i], prev = o, o
+	}
+	into.AttrData = append(into.AttrData, p[(cnt+1)*4:]...)
 	return nil
 }
 

@@ -25,6 +25,11 @@ func equalBucket(a, b *Bucket) bool {
 	if a.ID != b.ID || a.Dim != b.Dim || !slices.Equal(a.IDs, b.IDs) || !slices.Equal(a.Versions, b.Versions) || len(a.Vectors) != len(b.Vectors) {
 		return false
 	}
+	for i := range a.IDs {
+		if !slices.Equal(a.Attrs(i), b.Attrs(i)) {
+			return false
+		}
+	}
 	for i := range a.Vectors { // compare bits: NaN payloads must survive
 		if math.Float32bits(a.Vectors[i]) != math.Float32bits(b.Vectors[i]) {
 			return false
@@ -63,6 +68,58 @@ func TestBucketRoundTrip(t *testing.T) {
 		if !equalBucket(b, &into) {
 			t.Fatalf("bucket %d (n %d dim %d): round trip differs", i, n, dim)
 		}
+	}
+}
+
+// TestBucketAttrs: attributes round-trip through Append and the encoding,
+// including vectors without any among ones with some, and malformed
+// offsets are rejected.
+func TestBucketAttrs(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 0))
+	var b, into Bucket
+	for round := range 50 {
+		b.Reset(uint32(round), 3)
+		n := r.IntN(20)
+		want := make([][]byte, n)
+		for i := range n {
+			if r.IntN(3) > 0 {
+				want[i] = make([]byte, 1+r.IntN(12))
+				for j := range want[i] {
+					want[i][j] = byte(r.Uint32())
+				}
+			}
+			b.Append(uint64(i), uint64(i+1), []float32{1, 2, 3}, want[i])
+		}
+		enc := appendBucket(nil, &b)
+		if uint64(len(enc)) != b.encodedSize() {
+			t.Fatalf("round %d: encoded %d bytes, encodedSize %d", round, len(enc), b.encodedSize())
+		}
+		if err := decodeBucket(enc, &into); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		for i := range n {
+			if !slices.Equal(into.Attrs(i), want[i]) {
+				t.Fatalf("round %d: vector %d attrs %x, want %x", round, i, into.Attrs(i), want[i])
+			}
+		}
+		if !equalBucket(&b, &into) {
+			t.Fatalf("round %d: round trip differs", round)
+		}
+	}
+	// An offset that goes backwards, with a valid checksum, is corrupt.
+	b.Reset(1, 1)
+	b.Append(1, 1, []float32{1}, []byte("ab"))
+	b.Append(2, 2, []float32{2}, []byte("cd"))
+	b.AttrOffsets[1] = 5
+	if err := b.validate(1); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("validate of backwards offsets: %v", err)
+	}
+	b.AttrOffsets[1] = 3
+	b.AttrData = b.AttrData[:2]
+	b.AttrOffsets[2] = 2
+	enc := appendBucket(nil, &b)
+	if err := decodeBucket(enc, &into); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("decode of backwards offsets: %v", err)
 	}
 }
 

@@ -27,8 +27,10 @@
 //
 // Write appends a bucket to the active segment (starting a new one, whose
 // directory entry is synced, when the active one would pass
-// Options.SegmentBytes) and syncs it. Commit then
+// Options.SegmentBytes), without syncing. Commit then
 //
+//  0. syncs every segment written since the last Commit (a failed sync
+//     fails the store: the kernel may have dropped the pages);
 //  1. writes MANIFEST-<seq+1>: temporary file, sync, rename, directory sync;
 //  2. writes CURRENT naming seq+1 the same way (the rename is the switch);
 //  3. installs the new manifest in memory, deletes the old manifest, and

@@ -176,7 +176,7 @@ func decodeManifest(src []byte) (*manifest, error) {
 			return nil, corruptf("manifest: bucket %d repeated", id)
 		}
 		if e.Loc.Segment >= m.nextSeg || e.Loc.Offset < 0 || e.Loc.Offset > 1<<50 ||
-			uint64(e.Loc.Length) != encodedBytes(uint64(e.Count), uint64(m.dim)) {
+			uint64(e.Loc.Length) < encodedBytes(uint64(e.Count), uint64(m.dim)) {
 			return nil, corruptf("manifest: bucket %d at %+v with %d vectors", id, e.Loc, e.Count)
 		}
 		e.Centroid = cents[i*m.dim : (i+1)*m.dim : (i+1)*m.dim]

@@ -47,7 +47,8 @@ type Store struct {
 type segment struct {
 	num       uint32
 	f         vfs.File
-	sizeBytes atomic.Int64 // bytes of whole, synced buckets; written under writeMu (fixed at Open for old segments)
+	sizeBytes atomic.Int64 // bytes of whole buckets written (synced by Commit); written under writeMu (fixed at Open for old segments)
+	unsynced  bool         // written since its last sync; writer only (writeMu)
 	refs      int          // guarded by Store.mu: versions naming it, the writer's pending ref, reads in flight
 }
 
@@ -346,9 +347,10 @@ func (s *Store) checkWritableLocked() error {
 func (s *Store) Dim() int { return s.dim }
 
 // Write appends the encoding of b to the current segment, starting a new
-// segment when it would pass Options.SegmentBytes, and syncs it. The
-// bucket is durable but not live: only a Commit naming its Loc makes it
-// so, and a crash before that Commit discards it. b.Dim must be the
+// segment when it would pass Options.SegmentBytes. The bucket is readable
+// at once but neither durable nor live: the next Commit syncs it, and only
+// a Commit naming its Loc makes it live; a crash before that Commit
+// discards it. b.Dim must be the
 // store's dimension. After a failed Write the segment is abandoned and the
 // next Write starts a new one.
 func (s *Store) Write(b *Bucket) (Loc, error) {
@@ -360,7 +362,7 @@ func (s *Store) Write(b *Bucket) (Loc, error) {
 	if err := b.validate(s.dim); err != nil {
 		return Loc{}, err
 	}
-	size := int64(encodedBytes(uint64(len(b.IDs)), uint64(b.Dim)))
+	size := int64(b.encodedSize())
 	if size > math.MaxInt32 {
 		return Loc{}, fmt.Errorf("%w: bucket %d encodes to %d bytes (limit %d)", ErrInvalid, b.ID, size, math.MaxInt32)
 	}
@@ -375,7 +377,8 @@ func (s *Store) Write(b *Bucket) (Loc, error) {
 	sg := s.active
 	s.encBuf = appendBucket(s.encBuf[:0], b)
 	off := sg.sizeBytes.Load()
-	if _, err := vfs.WriteAtSync(sg.f, s.encBuf, off); err != nil {
+	sg.unsynced = true
+	if _, err := sg.f.WriteAt(s.encBuf, off); err != nil {
 		s.active = nil
 		return Loc{}, fmt.Errorf("satori/bucket: write bucket %d to segment %d: %w", b.ID, sg.num, err)
 	}
@@ -438,7 +441,7 @@ func (s *Store) Commit(live map[uint32]Entry, meta []byte) error {
 		switch {
 		case len(e.Centroid) != s.dim:
 			bad = fmt.Errorf("%w: bucket %d: centroid of %d floats, dim %d", ErrInvalid, id, len(e.Centroid), s.dim)
-		case e.Count < 0 || uint64(e.Count) > math.MaxUint32 || int64(e.Loc.Length) != int64(encodedBytes(uint64(e.Count), uint64(s.dim))):
+		case e.Count < 0 || uint64(e.Count) > math.MaxUint32 || int64(e.Loc.Length) < int64(encodedBytes(uint64(e.Count), uint64(s.dim))):
 			bad = fmt.Errorf("%w: bucket %d: %d vectors in %d bytes", ErrInvalid, id, e.Count, e.Loc.Length)
 		case sg == nil || e.Loc.Offset < 0 || e.Loc.Offset > sg.sizeBytes.Load()-int64(e.Loc.Length): // no overflow: Length >= 0 here
 			bad = fmt.Errorf("%w: bucket %d: %+v is outside written data", ErrInvalid, id, e.Loc)
@@ -456,6 +459,19 @@ func (s *Store) Commit(live map[uint32]Entry, meta []byte) error {
 	data := encodeManifest(m)
 	if len(data) > maxManifestBytes {
 		return fmt.Errorf("satori/bucket: commit: %w: manifest of %d bytes", ErrInvalid, len(data))
+	}
+	// The buckets written since the last Commit become durable before any
+	// manifest can name them. After a failed sync nothing about the file
+	// can be trusted (vfs doc, rule 4), so the store fails.
+	for _, sg := range s.pending {
+		if !sg.unsynced {
+			continue
+		}
+		if err := sg.f.Sync(); err != nil {
+			s.failed = err
+			return fmt.Errorf("satori/bucket: commit %d: %w: sync segment %d: %w", m.seq, ErrFailed, sg.num, err)
+		}
+		sg.unsynced = false
 	}
 	// The manifest file is not the switch: CURRENT still names the old
 	// one, so a failure here (even after its rename) changes nothing.

@@ -1,0 +1,618 @@
+package satori
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/reefdb/reef/satori/bucket"
+	"github.com/reefdb/reef/satori/kmeans"
+)
+
+// Maintenance keeps the buckets in shape while reads and writes go on
+// (SPFresh, Xu et al., SOSP 2023, adapted to immutable buckets):
+//
+//   - flush: a bucket whose delta or stale entries have grown is rewritten
+//     with its valid entries (stale ones, i.e. deleted, overwritten or
+//     moved, are garbage collected);
+//   - split: a bucket past MaxBucket is cut in two by balanced 2-means
+//     (in more parts, by balanced k-means, when it is far past it, as
+//     happens to the first bucket of a bulk load); then the vectors of
+//     the nearby buckets are reassigned: a neighbour's vector now nearer
+//     to a new centroid than to its own moves there, and a vector of the
+//     split bucket nearer to a neighbour's centroid than to both new ones
+//     moves to the neighbour;
+//   - merge: a bucket under MinBucket is dissolved into its nearest
+//     neighbours, each vector to the nearest of them.
+//
+// A job reads its buckets (one pread each) and snapshots their deltas
+// without blocking anyone, writes the new buckets, then installs them
+// under mu in one step: entries that stopped being valid meanwhile are
+// counted stale, delta entries that arrived meanwhile stay in the delta
+// (or, for a bucket that disappeared, move to the nearest new one). After
+// a round of jobs one bucket commit makes them durable together with the
+// new checkpoint, and the log generations below it are deleted.
+//
+// One round runs at a time (maintMu): the background loop's, Flush's or
+// a test's Maintain.
+
+// neighbours is how many nearby buckets a split reassigns from and a
+// merge spreads into.
+const neighbours = 8
+
+// roundBytes bounds the bucket bytes one round writes before it commits,
+// unless it is flushing everything.
+const roundBytes = 256 << 20
+
+// maintainLoop runs rounds when woken by a write or every
+// MaintenanceInterval, until Close.
+func (db *DB) maintainLoop() {
+	defer close(db.done)
+	t := time.NewTicker(db.opts.MaintenanceInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-db.maint:
+		case <-t.C:
+		}
+		if err := db.maintain(false); err != nil {
+			db.stats.maintErrors.Add(1)
+			db.opts.Logger.Warn("satori: maintenance", "err", err)
+			select { // back off after a failure
+			case <-db.stop:
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// Maintain runs one maintenance round now: the jobs due are done and
+// committed. Tests that disable background maintenance drive it with this.
+func (db *DB) Maintain() error { return db.maintain(false) }
+
+// Flush writes every acknowledged change into the buckets and commits
+// them, so a restart replays no log, and trims the log.
+func (db *DB) Flush() error { return db.maintain(true) }
+
+// maintain runs one round; all writes out every dirty bucket.
+func (db *DB) maintain(all bool) error {
+	db.maintMu.Lock()
+	defer db.maintMu.Unlock()
+	db.mu.RLock()
+	err := db.writableLocked()
+	db.mu.RUnlock()
+	if err != nil {
+		return err
+	}
+	var written int64
+	ran := false
+	var buf bucket.Bucket
+	// A round ends when nothing is due, when it wrote roundBytes (unless it
+	// flushes everything), or after a number of jobs that only a ping-pong
+	// of splits and merges could reach.
+	db.mu.RLock()
+	maxJobs := 4*len(db.buckets) + 64
+	db.mu.RUnlock()
+	for jobs := 0; (all || written < roundBytes) && jobs < maxJobs; jobs++ {
+		j := db.nextJob(all)
+		if j.kind == jobNone {
+			break
+		}
+		n, err := db.run(j, &buf)
+		if err != nil {
+			if errors.Is(err, bucket.ErrFailed) {
+				return db.fail(err)
+			}
+			return err
+		}
+		written += n
+		ran = true
+	}
+	if db.router.needsRebuild() {
+		if err := db.router.rebuild(); err != nil {
+			return err
+		}
+	}
+	if !ran && !all {
+		return nil
+	}
+	return db.commit()
+}
+
+type jobKind uint8
+
+const (
+	jobNone jobKind = iota
+	jobFlush
+	jobSplit
+	jobMerge
+)
+
+type job struct {
+	kind   jobKind
+	bucket uint32
+}
+
+// nextJob picks the most urgent job: a split, then a merge, then a flush
+// (under memory pressure the largest delta first; when the log is too
+// long the oldest change; otherwise any bucket whose delta or stale part
+// is a quarter of it; with all, any dirty bucket).
+func (db *DB) nextJob(all bool) job {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	trimTo := uint64(0)
+	if db.wal.size() > db.opts.LogBytes {
+		trimTo = db.wal.trimTarget()
+	}
+	pressure := db.deltaBytes > db.opts.MaxDeltaBytes/2
+	var split, merge, flush, oldest *bstate
+	for _, b := range db.buckets {
+		live := b.live()
+		switch {
+		case live > db.opts.MaxBucket:
+			if split == nil || live > split.live() {
+				split = b
+			}
+			continue
+		case live < db.opts.MinBucket && len(db.buckets) > 1:
+			if merge == nil || live < merge.live() {
+				merge = b
+			}
+			continue
+		}
+		if b.dirty == 0 {
+			continue
+		}
+		if b.dirty < trimTo && (oldest == nil || b.dirty < oldest.dirty) {
+			oldest = b
+		}
+		due := all || b.delta.len() >= max(db.opts.MaxBucket/8, b.diskCount/4) ||
+			b.stale >= max(1, b.entries()/4) || !b.onDisk && b.delta.len() > 0 && all
+		if pressure {
+			due = b.delta.len() > 0 && (flush == nil || b.delta.len() > flush.delta.len())
+		}
+		if due && (flush == nil || b.delta.len() > flush.delta.len()) {
+			flush = b
+		}
+	}
+	switch {
+	case split != nil:
+		return job{jobSplit, split.id}
+	case merge != nil:
+		return job{jobMerge, merge.id}
+	case oldest != nil:
+		return job{jobFlush, oldest.id}
+	case flush != nil:
+		return job{jobFlush, flush.id}
+	}
+	return job{}
+}
+
+// member is one valid entry read from a bucket being rewritten.
+type member struct {
+	id, ver uint64
+	origin  uint32 // the bucket it was valid in
+	vec     []float32
+	attrs   []byte
+}
+
+// source is a bucket read by a job: its valid entries and how much of its
+// delta the job took.
+type source struct {
+	id         uint32
+	centroid   []float32
+	n          int   // delta entries taken
+	deltaBytes int64 // their accounting
+	members    []member
+}
+
+// output is a bucket a job writes: an existing one rewritten or a new one.
+type output struct {
+	id       uint32
+	centroid []float32
+	isNew    bool
+	members  []member
+	loc      bucket.Loc
+}
+
+// gather reads bucket id and collects its valid entries (disk part and
+// the delta as it is now).
+func (db *DB) gather(id uint32, buf *bucket.Bucket) (*source, error) {
+	db.mu.RLock()
+	b := db.buckets[id]
+	if b == nil {
+		db.mu.RUnlock()
+		return nil, fmt.Errorf("satori: maintenance: bucket %d vanished", id)
+	}
+	d := b.delta.prefix(b.delta.len(), db.dim)
+	loc, onDisk := b.loc, b.onDisk
+	src := &source{id: id, centroid: b.centroid, n: len(d.ids)}
+	db.mu.RUnlock()
+	for _, a := range d.attrs {
+		src.deltaBytes += deltaEntryBytes(db.dim, a)
+	}
+	buf.Reset(id, db.dim)
+	if onDisk {
+		if err := db.store.Read(loc, buf); err != nil {
+			return nil, fmt.Errorf("satori: maintenance: read bucket %d: %w", id, err)
+		}
+	}
+	total := buf.Len() + len(d.ids)
+	vecs := make([]float32, 0, total*db.dim)
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	add := func(vid, ver uint64, v []float32, a []byte) {
+		if s, ok := db.index[vid]; !ok || s.version != ver || s.bucket != id {
+			return
+		}
+		start := len(vecs)
+		vecs = append(vecs, v...)
+		src.members = append(src.members, member{id: vid, ver: ver, origin: id, vec: vecs[start:len(vecs):len(vecs)], attrs: slices.Clone(a)})
+	}
+	for i := range buf.IDs {
+		add(buf.IDs[i], buf.Versions[i], buf.Vector(i), buf.Attrs(i))
+	}
+	for i := range d.ids {
+		add(d.ids[i], d.vers[i], d.vecs[i*db.dim:(i+1)*db.dim], d.attrs[i])
+	}
+	return src, nil
+}
+
+// run performs one job and returns the bytes it wrote.
+func (db *DB) run(j job, buf *bucket.Bucket) (int64, error) {
+	wm := db.watermark() // before reading: every later change is at or above it
+	src, err := db.gather(j.bucket, buf)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case j.kind == jobMerge:
+		return db.merge(src, wm, buf)
+	case j.kind == jobSplit || len(src.members) > db.opts.MaxBucket:
+		if len(src.members) > db.opts.MaxBucket {
+			return db.split(src, wm, buf)
+		}
+	}
+	// A flush (or a split whose bucket shrank meanwhile): rewrite in place.
+	out := &output{id: src.id, centroid: src.centroid, members: src.members}
+	n, err := db.writeOutputs([]*output{out})
+	if err != nil {
+		return 0, err
+	}
+	db.install([]*source{src}, nil, []*output{out}, wm)
+	db.stats.flushes.Add(1)
+	return n, nil
+}
+
+// split cuts src in parts, reassigns with the neighbours, writes and
+// installs the result.
+func (db *DB) split(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
+	n := len(src.members)
+	data := make([]float32, 0, n*db.dim)
+	for _, m := range src.members {
+		data = append(data, m.vec...)
+	}
+	var cents []float32
+	var assign []int32
+	if n <= 4*db.opts.MaxBucket {
+		c0, c1, a, err := kmeans.Split2(data, db.dim, db.opts.Seed^uint64(src.id))
+		if err != nil {
+			return 0, fmt.Errorf("satori: split bucket %d: %w", src.id, err)
+		}
+		cents = append(c0, c1...)
+		assign = make([]int32, n)
+		for i, s := range a {
+			assign[i] = int32(s)
+		}
+	} else {
+		k := min((2*n+db.opts.MaxBucket-1)/db.opts.MaxBucket, 64)
+		c, a, err := kmeans.Train(data, db.dim, kmeans.Options{K: k, Seed: db.opts.Seed ^ uint64(src.id), Balance: 0.25, Workers: 1})
+		if err != nil {
+			return 0, fmt.Errorf("satori: split bucket %d: %w", src.id, err)
+		}
+		cents, assign = c, a
+	}
+	k := len(cents) / db.dim
+	outs := make([]*output, k)
+	db.mu.Lock()
+	for i := range outs {
+		outs[i] = &output{id: db.nextBucket, isNew: true, centroid: cents[i*db.dim : (i+1)*db.dim : (i+1)*db.dim]}
+		db.nextBucket++
+	}
+	db.mu.Unlock()
+	for i, m := range src.members {
+		o := outs[assign[i]]
+		o.members = append(o.members, m)
+	}
+	// Reassign with the nearest neighbours (SPFresh's two conditions).
+	var s routeScratch
+	near := db.router.nearest(src.centroid, neighbours, nil, &s, func(id uint32) bool { return id == src.id })
+	sources := []*source{src}
+	var nouts []*output
+	moved := 0
+	for _, p := range near {
+		ns, err := db.gather(p.id, buf)
+		if err != nil {
+			return 0, err
+		}
+		no := &output{id: ns.id, centroid: ns.centroid}
+		changed := false
+		for _, m := range ns.members {
+			own := db.router.distance(m.vec, ns.centroid)
+			best, bd := -1, own
+			for i, o := range outs {
+				if d := db.router.distance(m.vec, o.centroid); d < bd {
+					best, bd = i, d
+				}
+			}
+			if best >= 0 {
+				outs[best].members = append(outs[best].members, m)
+				changed = true
+				moved++
+			} else {
+				no.members = append(no.members, m)
+			}
+		}
+		sources = append(sources, ns)
+		nouts = append(nouts, no)
+		_ = changed
+	}
+	// Vectors of the split bucket nearer to a neighbour than to every new
+	// centroid move there.
+	for _, o := range outs {
+		keep := o.members[:0]
+		for _, m := range o.members {
+			if m.origin != src.id {
+				keep = append(keep, m)
+				continue
+			}
+			bestNew := db.router.distance(m.vec, o.centroid)
+			for _, o2 := range outs {
+				bestNew = min(bestNew, db.router.distance(m.vec, o2.centroid))
+			}
+			target := -1
+			for i, no := range nouts {
+				if d := db.router.distance(m.vec, no.centroid); d < bestNew {
+					target, bestNew = i, d
+				}
+			}
+			if target >= 0 {
+				nouts[target].members = append(nouts[target].members, m)
+				moved++
+			} else {
+				keep = append(keep, m)
+			}
+		}
+		o.members = keep
+	}
+	// Neighbours that neither lost nor gained keep their buckets; their
+	// deltas stay as they are.
+	var keepSrc []*source
+	var keepOut []*output
+	keepSrc = append(keepSrc, src)
+	for i, no := range nouts {
+		ns := sources[i+1]
+		if sameMembers(ns.members, no.members) {
+			continue
+		}
+		keepSrc = append(keepSrc, ns)
+		keepOut = append(keepOut, no)
+	}
+	all := append(slices.Clone(outs), keepOut...)
+	w, err := db.writeOutputs(all)
+	if err != nil {
+		return 0, err
+	}
+	db.install(keepSrc, []uint32{src.id}, all, wm)
+	db.stats.splits.Add(1)
+	db.stats.reassigned.Add(uint64(moved))
+	return w, nil
+}
+
+// sameMembers reports whether b is a (the same) list as a: a neighbour
+// unchanged by a reassignment.
+func sameMembers(a, b []member) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].id != b[i].id || a[i].ver != b[i].ver {
+			return false
+		}
+	}
+	return true
+}
+
+// merge dissolves src into its nearest neighbours.
+func (db *DB) merge(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
+	var s routeScratch
+	near := db.router.nearest(src.centroid, neighbours, nil, &s, func(id uint32) bool { return id == src.id })
+	if len(near) == 0 {
+		return 0, nil
+	}
+	sources := []*source{src}
+	outs := make([]*output, 0, len(near))
+	for _, p := range near {
+		ns, err := db.gather(p.id, buf)
+		if err != nil {
+			return 0, err
+		}
+		sources = append(sources, ns)
+		outs = append(outs, &output{id: ns.id, centroid: ns.centroid, members: ns.members})
+	}
+	touched := make([]bool, len(outs))
+	for _, m := range src.members {
+		best, bd := 0, db.router.distance(m.vec, outs[0].centroid)
+		for i := 1; i < len(outs); i++ {
+			if d := db.router.distance(m.vec, outs[i].centroid); d < bd {
+				best, bd = i, d
+			}
+		}
+		outs[best].members = append(outs[best].members, m)
+		touched[best] = true
+	}
+	keepSrc := []*source{src}
+	var keepOut []*output
+	for i, o := range outs {
+		if touched[i] {
+			keepSrc = append(keepSrc, sources[i+1])
+			keepOut = append(keepOut, o)
+		}
+	}
+	if len(keepOut) == 0 { // nothing to move: keep one neighbour to take src's delta tail
+		keepSrc = append(keepSrc, sources[1])
+		keepOut = append(keepOut, outs[0])
+	}
+	w, err := db.writeOutputs(keepOut)
+	if err != nil {
+		return 0, err
+	}
+	db.install(keepSrc, []uint32{src.id}, keepOut, wm)
+	db.stats.merges.Add(1)
+	db.stats.reassigned.Add(uint64(len(src.members)))
+	return w, nil
+}
+
+// writeOutputs writes each output's bucket and records its Loc.
+func (db *DB) writeOutputs(outs []*output) (int64, error) {
+	var b bucket.Bucket
+	var n int64
+	for _, o := range outs {
+		b.Reset(o.id, db.dim)
+		for _, m := range o.members {
+			b.Append(m.id, m.ver, m.vec, m.attrs)
+		}
+		loc, err := db.store.Write(&b)
+		if err != nil {
+			return n, fmt.Errorf("satori: maintenance: write bucket %d: %w", o.id, err)
+		}
+		o.loc = loc
+		n += int64(loc.Length)
+	}
+	return n, nil
+}
+
+// install makes a job's result visible in one step under mu: removed
+// buckets disappear (their delta tails move to the nearest output), each
+// output's disk part becomes its new bucket with the delta entries that
+// arrived since the job read it, and index follows every entry that
+// moved. wm is the watermark taken before the job read anything: an entry
+// that stopped being valid since was changed at or above it.
+func (db *DB) install(sources []*source, removed []uint32, outs []*output, wm uint64) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	taken := make(map[uint32]int, len(sources))
+	for _, s := range sources {
+		taken[s.id] = s.n
+		db.deltaBytes -= s.deltaBytes
+	}
+	var orphans []delta // delta tails of removed buckets
+	var orphanFrom []uint32
+	for _, id := range removed {
+		b := db.buckets[id]
+		orphans = append(orphans, b.delta.tail(taken[id], db.dim))
+		orphanFrom = append(orphanFrom, id)
+		delete(db.buckets, id)
+		if err := db.router.remove(id); err != nil {
+			panic(err) // only maintenance removes buckets: a bug
+		}
+	}
+	states := make([]*bstate, len(outs))
+	for i, o := range outs {
+		b := db.buckets[o.id]
+		var tail delta
+		if o.isNew {
+			b = &bstate{id: o.id, centroid: o.centroid}
+			db.buckets[o.id] = b
+			if err := db.router.add(o.id, o.centroid); err != nil {
+				panic(err)
+			}
+		} else {
+			tail = b.delta.tail(taken[o.id], db.dim)
+		}
+		states[i] = b
+		b.onDisk, b.loc, b.diskCount = true, o.loc, len(o.members)
+		b.delta, b.stale, b.dirty = tail, 0, 0
+		for _, m := range o.members {
+			s, ok := db.index[m.id]
+			if ok && s.version == m.ver && s.bucket == m.origin {
+				if m.origin != o.id {
+					db.index[m.id] = slot{m.ver, o.id}
+				}
+				continue
+			}
+			b.stale++
+			b.markDirty(wm)
+		}
+		for j, id := range tail.ids {
+			b.markDirty(tail.vers[j])
+			if s, ok := db.index[id]; !ok || s.version != tail.vers[j] || s.bucket != o.id {
+				b.stale++
+			}
+		}
+	}
+	for k, d := range orphans {
+		from := orphanFrom[k]
+		for j, id := range d.ids {
+			v := d.vecs[j*db.dim : (j+1)*db.dim]
+			best, bd := 0, db.router.distance(v, outs[0].centroid)
+			for i := 1; i < len(outs); i++ {
+				if dd := db.router.distance(v, outs[i].centroid); dd < bd {
+					best, bd = i, dd
+				}
+			}
+			b := states[best]
+			ver := d.vers[j]
+			b.delta.add(id, ver, v, d.attrs[j])
+			b.markDirty(ver)
+			if s, ok := db.index[id]; ok && s.version == ver && s.bucket == from {
+				db.index[id] = slot{ver, b.id}
+			} else {
+				b.stale++
+			}
+		}
+	}
+	db.roomCond.Broadcast()
+}
+
+// commit writes the manifest of the buckets on disk with the checkpoint,
+// then trims the log below it.
+func (db *DB) commit() error {
+	if db.opts.Durability != SyncAlways {
+		// What the buckets reflect must not be newer than what the log
+		// keeps: the log up to now becomes durable first.
+		if err := db.wal.sync(); err != nil {
+			return db.fail(err)
+		}
+	}
+	db.mu.RLock()
+	cp := db.watermark()
+	live := make(map[uint32]bucket.Entry, len(db.buckets))
+	for id, b := range db.buckets {
+		if b.dirty != 0 {
+			cp = min(cp, b.dirty)
+		}
+		if b.onDisk {
+			live[id] = bucket.Entry{Loc: b.loc, Centroid: b.centroid, Count: b.diskCount}
+		}
+	}
+	db.pendMu.Lock()
+	m := meta{metric: db.metric, checkpoint: cp, nextLSN: db.nextLSN, nextBucket: db.nextBucket}
+	db.pendMu.Unlock()
+	db.mu.RUnlock()
+	if err := db.store.Commit(live, m.encode()); err != nil {
+		if errors.Is(err, bucket.ErrFailed) {
+			return db.fail(err)
+		}
+		return fmt.Errorf("satori: commit buckets: %w", err)
+	}
+	db.stats.commits.Add(1)
+	if err := db.wal.trim(cp); err != nil {
+		db.opts.Logger.Warn("satori: trim log", "err", err)
+	}
+	return nil
+}

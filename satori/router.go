@@ -1,0 +1,279 @@
+package satori
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/reefdb/reef/internal/vecmath"
+	"github.com/reefdb/reef/satori/hnsw"
+)
+
+// router picks the buckets a query probes and the bucket a new vector
+// joins: the buckets whose centroids are nearest. Up to hnswMin buckets it
+// compares the query with every centroid; past that it asks an HNSW graph
+// over the u8-quantized centroids (satori/hnsw) for candidates and ranks
+// them by exact distance to the float centroids.
+//
+// Routing distance is squared L2 for L2 and Cosine (unit vectors, so the
+// order is the cosine order) and the negated inner product for
+// InnerProduct, as IVF indexes do.
+type router struct {
+	dim  int
+	ip   bool
+	seed uint64
+
+	mu      sync.RWMutex
+	ids     []uint32       // live buckets, in no order
+	cents   []float32      // their centroids, flat, parallel to ids
+	pos     map[uint32]int // bucket id → index in ids
+	graph   *hnsw.Graph    // nil while len(ids) < hnswMin
+	builtAt int            // len(ids) when graph was built
+	version uint64         // bumped by every add and remove
+}
+
+// hnswMin is the bucket count from which the router uses its HNSW graph.
+const hnswMin = 256
+
+// probe is one routed bucket.
+type probe struct {
+	id   uint32
+	dist float32
+}
+
+func newRouter(dim int, metric Metric, seed uint64) *router {
+	return &router{dim: dim, ip: metric == InnerProduct, seed: seed, pos: make(map[uint32]int)}
+}
+
+func (r *router) distance(q, c []float32) float32 {
+	if r.ip {
+		return -vecmath.Dot(q, c)
+	}
+	return vecmath.L2Squared(q, c)
+}
+
+// len returns the number of routed buckets.
+func (r *router) len() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.ids)
+}
+
+// add routes to bucket id with centroid c.
+func (r *router) add(id uint32, c []float32) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.pos[id]; ok {
+		return fmt.Errorf("satori: router: bucket %d added twice", id)
+	}
+	r.pos[id] = len(r.ids)
+	r.ids = append(r.ids, id)
+	r.cents = append(r.cents, c...)
+	r.version++
+	if r.graph != nil {
+		return r.graph.Add(id, c)
+	}
+	return nil
+}
+
+// remove stops routing to bucket id.
+func (r *router) remove(id uint32) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	i, ok := r.pos[id]
+	if !ok {
+		return fmt.Errorf("satori: router: bucket %d not routed", id)
+	}
+	last := len(r.ids) - 1
+	if i != last {
+		r.ids[i] = r.ids[last]
+		copy(r.cents[i*r.dim:(i+1)*r.dim], r.cents[last*r.dim:])
+		r.pos[r.ids[i]] = i
+	}
+	r.ids = r.ids[:last]
+	r.cents = r.cents[:last*r.dim]
+	delete(r.pos, id)
+	r.version++
+	if r.graph != nil {
+		return r.graph.Remove(id)
+	}
+	return nil
+}
+
+// centroid returns a copy of bucket id's centroid.
+func (r *router) centroid(id uint32) ([]float32, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	i, ok := r.pos[id]
+	if !ok {
+		return nil, false
+	}
+	return slices.Clone(r.cents[i*r.dim : (i+1)*r.dim]), true
+}
+
+// routeScratch is a caller's reusable memory for nearest.
+type routeScratch struct {
+	hits []hnsw.Result
+	all  []probe
+}
+
+// nearest appends to out[:0] the n buckets nearest to q, nearest first,
+// with their exact routing distances. skip, when not nil, excludes
+// buckets. It does not allocate once the scratch has grown.
+func (r *router) nearest(q []float32, n int, out []probe, s *routeScratch, skip func(uint32) bool) []probe {
+	out = out[:0]
+	if n <= 0 {
+		return out
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.graph == nil || len(r.ids) <= 4*n {
+		all := s.all[:0]
+		for i, id := range r.ids {
+			if skip != nil && skip(id) {
+				continue
+			}
+			all = append(all, probe{id, r.distance(q, r.cents[i*r.dim:(i+1)*r.dim])})
+		}
+		s.all = all
+		return appendNearest(out, all, n)
+	}
+	want := n
+	if skip != nil {
+		want += 8
+	}
+	ef := max(2*want, 64)
+	s.hits = r.graph.Search(q, min(want+want/2+4, ef), ef, s.hits[:0])
+	all := s.all[:0]
+	for _, h := range s.hits {
+		i, ok := r.pos[h.ID]
+		if !ok || (skip != nil && skip(h.ID)) {
+			continue
+		}
+		all = append(all, probe{h.ID, r.distance(q, r.cents[i*r.dim:(i+1)*r.dim])})
+	}
+	s.all = all
+	return appendNearest(out, all, n)
+}
+
+// appendNearest sorts all by distance and appends the first n to out.
+func appendNearest(out, all []probe, n int) []probe {
+	slices.SortFunc(all, func(a, b probe) int {
+		if c := cmp.Compare(a.dist, b.dist); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	return append(out, all[:min(n, len(all))]...)
+}
+
+// needsRebuild reports whether the HNSW graph should be (re)built: the
+// router has grown past hnswMin without one, has doubled since it was
+// built (the quantizer's ranges may no longer cover the centroids), or
+// holds more removed nodes than live ones.
+func (r *router) needsRebuild() bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	n := len(r.ids)
+	if r.graph == nil {
+		return n >= hnswMin
+	}
+	return n < hnswMin/2 || n >= 2*r.builtAt || r.graph.Nodes() > 2*n
+}
+
+// rebuild builds a new graph from the current centroids without holding
+// the lock during the build, then installs it, adding and removing what
+// changed meanwhile. Below hnswMin/2 buckets it drops the graph.
+func (r *router) rebuild() error {
+	r.mu.RLock()
+	ids := slices.Clone(r.ids)
+	cents := slices.Clone(r.cents)
+	version := r.version
+	r.mu.RUnlock()
+	if len(ids) < hnswMin/2 {
+		r.mu.Lock()
+		r.graph = nil
+		r.mu.Unlock()
+		return nil
+	}
+	g, err := buildGraph(ids, cents, r.dim, r.ip, r.seed)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.version != version {
+		built := make(map[uint32]bool, len(ids))
+		for _, id := range ids {
+			built[id] = true
+		}
+		for i, id := range r.ids {
+			if !built[id] {
+				if err := g.Add(id, r.cents[i*r.dim:(i+1)*r.dim]); err != nil {
+					return err
+				}
+			}
+			delete(built, id)
+		}
+		for id := range built {
+			if err := g.Remove(id); err != nil {
+				return err
+			}
+		}
+	}
+	r.graph = g
+	r.builtAt = len(r.ids)
+	return nil
+}
+
+// buildGraph quantizes the centroids with a quarter of each dimension's
+// range as margin on both sides (centroids move as buckets split) and
+// inserts them all.
+func buildGraph(ids []uint32, cents []float32, dim int, ip bool, seed uint64) (*hnsw.Graph, error) {
+	lo := slices.Clone(cents[:dim])
+	hi := slices.Clone(cents[:dim])
+	for i := dim; i < len(cents); i += dim {
+		for d := range dim {
+			lo[d] = min(lo[d], cents[i+d])
+			hi[d] = max(hi[d], cents[i+d])
+		}
+	}
+	for d := range dim {
+		m := (hi[d] - lo[d]) / 4
+		if m == 0 {
+			m = 1e-3
+		}
+		lo[d] -= m
+		hi[d] += m
+	}
+	q, err := hnsw.NewQuantizer(lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("satori: router quantizer: %w", err)
+	}
+	metric := hnsw.L2
+	if ip {
+		metric = hnsw.InnerProduct
+	}
+	g, err := hnsw.New(hnsw.Options{Dim: dim, Metric: metric, M: 16, EfConstruction: 100, Seed: seed}, q)
+	if err != nil {
+		return nil, fmt.Errorf("satori: router graph: %w", err)
+	}
+	for i, id := range ids {
+		if err := g.Add(id, cents[i*dim:(i+1)*dim]); err != nil {
+			return nil, fmt.Errorf("satori: router graph: %w", err)
+		}
+	}
+	return g, nil
+}
+
+// memoryBytes estimates the router's heap.
+func (r *router) memoryBytes() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	n := cap(r.ids)*4 + cap(r.cents)*4 + len(r.pos)*16
+	if r.graph != nil {
+		n += r.graph.MemoryBytes()
+	}
+	return n
+}
