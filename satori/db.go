@@ -95,10 +95,10 @@ type DB struct {
 
 	workers chan *worker
 
-	maint    chan struct{} // wakes maintenance
-	stop     chan struct{}
-	done     chan struct{}
-	maintMu  sync.Mutex // one maintenance round at a time
+	maint   chan struct{} // wakes maintenance
+	stop    chan struct{}
+	done    chan struct{}
+	maintMu sync.Mutex // one maintenance round at a time
 
 	stats counters
 }

@@ -73,7 +73,7 @@ const (
 // Defaults of Options.
 const (
 	DefaultMaxBucket     = 512
-	DefaultProbes        = 24
+	DefaultProbes        = 32
 	DefaultMaxDeltaBytes = 64 << 20
 	DefaultLogBytes      = 256 << 20
 )
@@ -98,7 +98,7 @@ type Options struct {
 	// neighbours; default MaxBucket/8.
 	MinBucket int
 	// Probes is how many buckets a search reads when SearchOptions.Probes
-	// is 0; default 24. More probes: higher recall, slower search.
+	// is 0; default 32. More probes: higher recall, slower search.
 	Probes int
 	// Workers is how many searches run at once (one worker per core);
 	// default GOMAXPROCS. Searches beyond it wait.

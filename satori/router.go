@@ -33,8 +33,9 @@ type router struct {
 	version uint64         // bumped by every add and remove
 }
 
-// hnswMin is the bucket count from which the router uses its HNSW graph.
-const hnswMin = 256
+// hnswMin is the bucket count from which the router uses its HNSW graph;
+// below it comparing with every centroid costs no more than a graph walk.
+const hnswMin = 1024
 
 // probe is one routed bucket.
 type probe struct {
@@ -139,12 +140,14 @@ func (r *router) nearest(q []float32, n int, out []probe, s *routeScratch, skip 
 		s.all = all
 		return appendNearest(out, all, n)
 	}
-	want := n
+	// The graph ranks by quantized distances: ask it for twice as many
+	// candidates as wanted and rank them exactly.
+	want := 2*n + 8
 	if skip != nil {
 		want += 8
 	}
-	ef := max(2*want, 64)
-	s.hits = r.graph.Search(q, min(want+want/2+4, ef), ef, s.hits[:0])
+	ef := max(2*want, 96)
+	s.hits = r.graph.Search(q, want, ef, s.hits[:0])
 	all := s.all[:0]
 	for _, h := range s.hits {
 		i, ok := r.pos[h.ID]

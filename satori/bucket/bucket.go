@@ -230,17 +230,11 @@ func decodeBucket(src []byte, into *Bucket) error {
 	into.Versions = resize(into.Versions, cnt)
 	into.Vectors = resize(into.Vectors, cnt*d)
 	p := src[bucketHeaderBytes:end]
-	for i := range into.IDs {
-		into.IDs[i] = binary.LittleEndian.Uint64(p[i*8:])
-	}
+	decodeU64s(into.IDs, p)
 	p = p[cnt*8:]
-	for i := range into.Versions {
-		into.Versions[i] = binary.LittleEndian.Uint64(p[i*8:])
-	}
+	decodeU64s(into.Versions, p)
 	p = p[cnt*8:]
-	for i := range into.Vectors {
-		into.Vectors[i] = math.Float32frombits(binary.LittleEndian.Uint32(p[i*4:]))
-	}
+	decodeF32s(into.Vectors, p)
 	p = p[cnt*d*4:]
 	into.AttrOffsets, into.AttrData = into.AttrOffsets[:0], into.AttrData[:0]
 	if attrBytes == 0 {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package satori
+
+const raceEnabled = false
