@@ -12,13 +12,18 @@ import (
 
 // router picks the buckets a query probes and the bucket a new vector
 // joins: the buckets whose centroids are nearest. Up to hnswMin buckets it
-// compares the query with every centroid; past that it asks an HNSW graph
-// over the u8-quantized centroids (satori/hnsw) for candidates and ranks
-// them by exact distance to the float centroids.
+// compares with every centroid; past that it asks an HNSW graph over the
+// u8-quantized centroids (satori/hnsw) for candidates and ranks them by
+// exact distance to the float centroids.
 //
-// Routing distance is squared L2 for L2 and Cosine (unit vectors, so the
-// order is the cosine order) and the negated inner product for
-// InnerProduct, as IVF indexes do.
+// Buckets are formed by squared L2 whatever the metric: a vector joins,
+// and maintenance moves it to, the bucket with the L2-nearest centroid
+// (for Cosine, on unit vectors, that is the cosine order). Probing uses
+// the metric: for InnerProduct a query probes the buckets whose centroids
+// have the largest inner product with it, as IVF indexes do, by comparing
+// with every centroid (the graph is ordered by L2). Assigning by inner
+// product instead is unstable: centroids of large norm attract every
+// vector, so splits and merges never settle.
 type router struct {
 	dim  int
 	ip   bool
@@ -47,11 +52,23 @@ func newRouter(dim int, metric Metric, seed uint64) *router {
 	return &router{dim: dim, ip: metric == InnerProduct, seed: seed, pos: make(map[uint32]int)}
 }
 
-func (r *router) distance(q, c []float32) float32 {
-	if r.ip {
-		return -vecmath.Dot(q, c)
+// distance is the assignment distance, squared L2.
+func (r *router) distance(q, c []float32) float32 { return vecmath.L2Squared(q, c) }
+
+// probe appends to out[:0] the n buckets a query q probes, nearest first.
+func (r *router) probe(q []float32, n int, out []probe, s *routeScratch) []probe {
+	if !r.ip {
+		return r.nearest(q, n, out, s, nil)
 	}
-	return vecmath.L2Squared(q, c)
+	out = out[:0]
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	all := s.all[:0]
+	for i, id := range r.ids {
+		all = append(all, probe{id, -vecmath.Dot(q, r.cents[i*r.dim:(i+1)*r.dim])})
+	}
+	s.all = all
+	return appendNearest(out, all, n)
 }
 
 // len returns the number of routed buckets.
@@ -119,8 +136,8 @@ type routeScratch struct {
 	all  []probe
 }
 
-// nearest appends to out[:0] the n buckets nearest to q, nearest first,
-// with their exact routing distances. skip, when not nil, excludes
+// nearest appends to out[:0] the n buckets L2-nearest to q, nearest first,
+// with their exact distances. skip, when not nil, excludes
 // buckets. It does not allocate once the scratch has grown.
 func (r *router) nearest(q []float32, n int, out []probe, s *routeScratch, skip func(uint32) bool) []probe {
 	out = out[:0]
@@ -200,7 +217,7 @@ func (r *router) rebuild() error {
 		r.mu.Unlock()
 		return nil
 	}
-	g, err := buildGraph(ids, cents, r.dim, r.ip, r.seed)
+	g, err := buildGraph(ids, cents, r.dim, r.seed)
 	if err != nil {
 		return err
 	}
@@ -233,7 +250,7 @@ func (r *router) rebuild() error {
 // buildGraph quantizes the centroids with a quarter of each dimension's
 // range as margin on both sides (centroids move as buckets split) and
 // inserts them all.
-func buildGraph(ids []uint32, cents []float32, dim int, ip bool, seed uint64) (*hnsw.Graph, error) {
+func buildGraph(ids []uint32, cents []float32, dim int, seed uint64) (*hnsw.Graph, error) {
 	lo := slices.Clone(cents[:dim])
 	hi := slices.Clone(cents[:dim])
 	for i := dim; i < len(cents); i += dim {
@@ -254,11 +271,7 @@ func buildGraph(ids []uint32, cents []float32, dim int, ip bool, seed uint64) (*
 	if err != nil {
 		return nil, fmt.Errorf("satori: router quantizer: %w", err)
 	}
-	metric := hnsw.L2
-	if ip {
-		metric = hnsw.InnerProduct
-	}
-	g, err := hnsw.New(hnsw.Options{Dim: dim, Metric: metric, M: 16, EfConstruction: 100, Seed: seed}, q)
+	g, err := hnsw.New(hnsw.Options{Dim: dim, Metric: hnsw.L2, M: 16, EfConstruction: 100, Seed: seed}, q)
 	if err != nil {
 		return nil, fmt.Errorf("satori: router graph: %w", err)
 	}

@@ -183,7 +183,7 @@ func (db *DB) search(ctx context.Context, w *worker, q []float32, k int, opts Se
 	if err != nil {
 		return dst, err
 	}
-	w.probes = db.router.nearest(w.query, probes, w.probes, &w.route, nil)
+	w.probes = db.router.probe(w.query, probes, w.probes, &w.route)
 	w.heap.reset(k)
 	for _, p := range w.probes {
 		if err := ctx.Err(); err != nil {

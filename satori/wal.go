@@ -103,49 +103,46 @@ func (w *wal) replay(fn func(g *gen, value []byte) error) error {
 	return nil
 }
 
-// current returns the generation to append to, starting or rotating one
-// when needed.
-func (w *wal) current() (*gen, error) {
+// current returns the generation to append records up to maxLSN to,
+// starting or rotating one when needed, and notes maxLSN in it under mu:
+// trim, which decides under mu, then never deletes a generation a record
+// is about to enter (the record is in flight, so the checkpoint is at or
+// below its LSN, hence below the generation's maxLSN).
+func (w *wal) current(maxLSN uint64) (*gen, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if n := len(w.gens); n > 0 && w.gens[n-1].bytes.Load() < w.rotateAt {
-		return w.gens[n-1], nil
+	if n := len(w.gens); n == 0 || w.gens[n-1].bytes.Load() >= w.rotateAt {
+		var num uint64
+		if n > 0 {
+			num = w.gens[n-1].num + 1
+		}
+		name := genName(num)
+		if err := w.log.CreateTopic(name); err != nil {
+			return nil, fmt.Errorf("satori: start log generation %d: %w", num, err)
+		}
+		t, err := w.log.Topic(name)
+		if err != nil {
+			return nil, fmt.Errorf("satori: start log generation %d: %w", num, err)
+		}
+		w.gens = append(w.gens, &gen{num: num, topic: t})
 	}
-	var num uint64
-	if n := len(w.gens); n > 0 {
-		num = w.gens[n-1].num + 1
+	g := w.gens[len(w.gens)-1]
+	if maxLSN > g.maxLSN.Load() {
+		g.maxLSN.Store(maxLSN)
 	}
-	name := genName(num)
-	if err := w.log.CreateTopic(name); err != nil {
-		return nil, fmt.Errorf("satori: start log generation %d: %w", num, err)
-	}
-	t, err := w.log.Topic(name)
-	if err != nil {
-		return nil, fmt.Errorf("satori: start log generation %d: %w", num, err)
-	}
-	g := &gen{num: num, topic: t}
-	w.gens = append(w.gens, g)
 	return g, nil
 }
 
 // append writes records (one frame) whose largest LSN is maxLSN and
 // returns once they are as durable as the mode promises.
 func (w *wal) append(recs [][]byte, maxLSN uint64) error {
-	g, err := w.current()
+	g, err := w.current(maxLSN)
 	if err != nil {
 		return err
 	}
 	size := 0
 	for _, r := range recs {
 		size += len(r)
-	}
-	// Note the LSN before appending: trimming must never see the record in
-	// the topic without it.
-	for {
-		cur := g.maxLSN.Load()
-		if maxLSN <= cur || g.maxLSN.CompareAndSwap(cur, maxLSN) {
-			break
-		}
 	}
 	g.bytes.Add(int64(size))
 	if len(recs) == 1 {
@@ -203,9 +200,9 @@ func (w *wal) trim(checkpoint uint64) error {
 	return nil
 }
 
-// oldest returns the smallest LSN that may still be in the log's oldest
-// generation that trimming cannot drop: maintenance writes out changes
-// below it when the log grows past Options.LogBytes.
+// trimTarget returns the checkpoint that would let trim drop the oldest
+// generation: maintenance writes out the changes below it when the log
+// grows past Options.LogBytes. 0 when there is nothing to drop.
 func (w *wal) trimTarget() uint64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
