@@ -109,6 +109,12 @@ type Config struct {
 	// generated file, the default) or "insert" (INSERT … VALUES batches in
 	// one transaction).
 	FBLoad string
+	// Queries, when not zero, is how many queries the vector suite runs per
+	// data set (default: 1000 full; quick 200 Fashion-MNIST, 300 synthetic).
+	Queries int
+	// Plot, when not empty, is the path prefix of the vector suite's
+	// recall–QPS plots (PREFIX-<case>.png; default CacheDir/vector).
+	Plot string
 }
 
 // minPairs is the least number of pairs a measurement may rest on.

@@ -14,6 +14,11 @@ import (
 )
 
 func main() {
+	if vectorChildRequested() {
+		// The vector suite re-executes the harness to build and search one
+		// index in a process of its own (vector_child.go).
+		os.Exit(vectorChildMain())
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -26,7 +31,7 @@ const (
 )
 
 func usage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "usage: go run . <suite> [--quick] [--json FILE] [--dir DIR] [--case SUBSTR] [--pairs N] [--seed N] [--requests N] [--reef-bin FILE] [--sf SF] [--fb-load copy|insert]\n\nsuites:\n")
+	fmt.Fprintf(w, "usage: go run . <suite> [--quick] [--json FILE] [--dir DIR] [--case SUBSTR] [--pairs N] [--seed N] [--requests N] [--reef-bin FILE] [--sf SF] [--fb-load copy|insert] [--queries N] [--plot PREFIX]\n\nsuites:\n")
 	names := make([]string, 0, len(suites))
 	for n := range suites {
 		names = append(names, n)
@@ -68,6 +73,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	reefBin := fs.String("reef-bin", "", "kv: serve Nubmq with this reef `binary` instead of building ../cmd/reef")
 	scale := fs.Float64("sf", 0, "sql: TPC-H scale factor `SF` (default: 1 full, 0.05 quick)")
 	fbLoad := fs.String("fb-load", "copy", "sql: load Frigatebird with `copy` (COPY FROM the file) or insert (INSERT … VALUES batches)")
+	queries := fs.Int("queries", 0, "vector: queries per data set (default: 1000 full; quick 200 Fashion-MNIST, 300 synthetic)")
+	plotPrefix := fs.String("plot", "", "vector: write the recall–QPS plots to `PREFIX`-<case>.png (default: <dir>/vector)")
 	positional, err := parseArgs(fs, args)
 	if err == flag.ErrHelp {
 		usage(stdout, fs)
@@ -90,12 +97,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := Config{Quick: *quick, Pairs: *pairs, Filter: *filter, Seed: *seed,
 		Requests: *requests, ReefBin: *reefBin, Header: stdout,
-		CacheDir: *dir, ScaleFactor: *scale, FBLoad: *fbLoad}
+		CacheDir: *dir, ScaleFactor: *scale, FBLoad: *fbLoad,
+		Queries: *queries, Plot: *plotPrefix}
 	if cfg.CacheDir == "" {
 		cfg.CacheDir = os.TempDir()
 	}
 	if cfg.Requests < 0 {
 		fmt.Fprintf(stderr, "bench: --requests %d: not a count\n", cfg.Requests)
+		return exitUsage
+	}
+	if cfg.Queries < 0 {
+		fmt.Fprintf(stderr, "bench: --queries %d: not a count\n", cfg.Queries)
 		return exitUsage
 	}
 	if cfg.ScaleFactor < 0 {

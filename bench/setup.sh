@@ -4,7 +4,7 @@
 #
 #   ./setup.sh            # nothing to install; says so
 #   ./setup.sh kv         # redis-server, redis-tools (redis-benchmark): Redis 7
-#   ./setup.sh vector     # libfaiss-dev (FAISS C API, for cgo), dataset-fashion-mnist
+#   ./setup.sh vector     # g++, libfaiss-dev, libopenblas-dev (FAISS through cgo), dataset-fashion-mnist
 #   ./setup.sh kv vector  # several suites at once
 #
 # Safe to run again: apt-get install skips what is installed. Run as root (or
@@ -20,7 +20,7 @@ for suite in "$@"; do
 	case "$suite" in
 	walrus | kernel | sql) ;; # Go peers only: bench/go.mod
 	kv) packages+=(redis-server redis-tools) ;;
-	vector) packages+=(libfaiss-dev dataset-fashion-mnist) ;;
+	vector) packages+=(g++ libfaiss-dev libopenblas-dev dataset-fashion-mnist) ;;
 	-h | --help)
 		usage
 		exit 0

@@ -12,6 +12,6 @@ import (
 // another engine.
 func TestDependencyDirection(t *testing.T) {
 	layering.Check(t, ".", func(rel string) bool {
-		return strings.HasPrefix(rel, "satori/") || strings.HasPrefix(rel, "internal/") || rel == "walrus" || strings.HasPrefix(rel, "walrus/")
+		return rel == "satori" || strings.HasPrefix(rel, "satori/") || strings.HasPrefix(rel, "internal/") || rel == "walrus" || strings.HasPrefix(rel, "walrus/")
 	})
 }

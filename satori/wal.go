@@ -44,6 +44,7 @@ func openWAL(dir string, opts Options) (*wal, error) {
 		SegmentSizeBytes: min(64<<20, max(1<<20, opts.LogBytes/8)),
 		MaxBatchBytes:    maxBatchBytes,
 		MaxEntryBytes:    maxBatchBytes,
+		MaxPendingBytes:  1 << 20, // buffers are kept per generation: keep them small
 		Logger:           opts.Logger,
 	})
 	if err != nil {

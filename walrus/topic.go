@@ -319,6 +319,11 @@ func (t *Topic) flushLocked() {
 	err := t.writeFrames(buf, frames)
 	t.mu.Lock()
 	t.spare, t.spareFrames = buf[:0], frames[:0]
+	if cap(buf) > t.opts.MaxPendingBytes+frameHeaderSize {
+		// Grown past the bound for one oversized batch: let it go rather
+		// than pin its memory for the topic's life.
+		t.spare = nil
+	}
 	if err != nil {
 		t.failLocked(err)
 	} else {

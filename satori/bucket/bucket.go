@@ -74,6 +74,12 @@ type Bucket struct {
 	// ending at len(AttrData).
 	AttrOffsets []uint32
 	AttrData    []byte
+
+	// raw is the buffer Store.Read reads into; on little-endian machines
+	// the slices above are views of it (view), so a probe copies nothing
+	// after the pread.
+	raw  []byte
+	view bool
 }
 
 // Attrs returns the attribute bytes of vector i (a subslice; nil when the
@@ -88,6 +94,10 @@ func (b *Bucket) Attrs(i int) []byte {
 // Reset empties b for filling, keeping its memory.
 func (b *Bucket) Reset(id uint32, dim int) {
 	b.ID, b.Dim = id, dim
+	if b.view { // never append into the read buffer
+		b.IDs, b.Versions, b.Vectors, b.AttrOffsets, b.AttrData = nil, nil, nil, nil, nil
+		b.view = false
+	}
 	b.IDs, b.Versions, b.Vectors = b.IDs[:0], b.Versions[:0], b.Vectors[:0]
 	b.AttrOffsets, b.AttrData = b.AttrOffsets[:0], b.AttrData[:0]
 }
@@ -198,38 +208,15 @@ func appendBucket(dst []byte, b *Bucket) []byte {
 // anything is allocated; it never panics. On error into is unspecified
 // (its slices may have been resized) but holds no data from src.
 func decodeBucket(src []byte, into *Bucket) error {
-	if len(src) < minBucketBytes {
-		return corruptf("bucket: %d bytes", len(src))
+	cnt, d, attrBytes, err := checkBucket(src)
+	if err != nil {
+		return err
 	}
-	if string(src[:4]) != BucketMagic {
-		return corruptf("bucket: bad magic")
-	}
-	end := len(src) - bucketTrailerBytes
-	if crc32.Checksum(src[:end], castagnoli) != binary.LittleEndian.Uint32(src[end:]) {
-		return corruptf("bucket: checksum mismatch")
-	}
-	if src[4] != BucketVersion {
-		return fmt.Errorf("%w: bucket version %d", ErrUnsupportedVersion, src[4])
-	}
-	if src[5]|src[6]|src[7] != 0 {
-		return corruptf("bucket: reserved bytes set")
-	}
-	id := binary.LittleEndian.Uint32(src[8:])
-	n := uint64(binary.LittleEndian.Uint32(src[12:]))
-	dim := uint64(binary.LittleEndian.Uint32(src[16:]))
-	if dim == 0 || dim > MaxDim {
-		return corruptf("bucket %d: dim %d", id, dim)
-	}
-	attrBytes := uint64(binary.LittleEndian.Uint32(src[20:]))
-	if encodedBytes(n, dim)+attrSectionBytes(n, attrBytes) != uint64(len(src)) {
-		return corruptf("bucket %d: %d vectors of dim %d with %d attribute bytes in %d bytes", id, n, dim, attrBytes, len(src))
-	}
-	cnt, d := int(n), int(dim)
-	into.ID, into.Dim = id, d
+	into.ID, into.Dim = binary.LittleEndian.Uint32(src[8:]), d
 	into.IDs = resize(into.IDs, cnt)
 	into.Versions = resize(into.Versions, cnt)
 	into.Vectors = resize(into.Vectors, cnt*d)
-	p := src[bucketHeaderBytes:end]
+	p := src[bucketHeaderBytes : len(src)-bucketTrailerBytes]
 	decodeU64s(into.IDs, p)
 	p = p[cnt*8:]
 	decodeU64s(into.Versions, p)
@@ -241,16 +228,62 @@ func decodeBucket(src []byte, into *Bucket) error {
 		return nil
 	}
 	into.AttrOffsets = resize(into.AttrOffsets, cnt+1)
-	prev := uint32(0)
 	for i := range into.AttrOffsets {
-		o := binary.LittleEndian.Uint32(p[i*4:])
-		if o < prev || uint64(o) > attrBytes || (i == 0 && o != 0) || (i == cnt && uint64(o) != attrBytes) {
-			into.AttrOffsets = into.AttrOffsets[:0]
-			return corruptf("bucket %d: attribute offset %d of %d out of order", id, i, cnt)
-		}
-		into.AttrOffsets[i], prev = o, o
+		into.AttrOffsets[i] = binary.LittleEndian.Uint32(p[i*4:])
+	}
+	if err := checkAttrOffsets(into.AttrOffsets, cnt, attrBytes, into.ID); err != nil {
+		into.AttrOffsets = into.AttrOffsets[:0]
+		return err
 	}
 	into.AttrData = append(into.AttrData, p[(cnt+1)*4:]...)
+	return nil
+}
+
+// checkBucket verifies one whole encoded bucket (length, magic, checksum,
+// version, reserved bytes, dimension, exact size) and returns its vector
+// count, dimension and attribute bytes. Nothing is trusted before it is
+// checked against len(src).
+func checkBucket(src []byte) (n, dim, attrBytes int, err error) {
+	if len(src) < minBucketBytes {
+		return 0, 0, 0, corruptf("bucket: %d bytes", len(src))
+	}
+	if string(src[:4]) != BucketMagic {
+		return 0, 0, 0, corruptf("bucket: bad magic")
+	}
+	end := len(src) - bucketTrailerBytes
+	if crc32.Checksum(src[:end], castagnoli) != binary.LittleEndian.Uint32(src[end:]) {
+		return 0, 0, 0, corruptf("bucket: checksum mismatch")
+	}
+	if src[4] != BucketVersion {
+		return 0, 0, 0, fmt.Errorf("%w: bucket version %d", ErrUnsupportedVersion, src[4])
+	}
+	if src[5]|src[6]|src[7] != 0 {
+		return 0, 0, 0, corruptf("bucket: reserved bytes set")
+	}
+	id := binary.LittleEndian.Uint32(src[8:])
+	cnt := uint64(binary.LittleEndian.Uint32(src[12:]))
+	d := uint64(binary.LittleEndian.Uint32(src[16:]))
+	if d == 0 || d > MaxDim {
+		return 0, 0, 0, corruptf("bucket %d: dim %d", id, d)
+	}
+	a := uint64(binary.LittleEndian.Uint32(src[20:]))
+	if encodedBytes(cnt, d)+attrSectionBytes(cnt, a) != uint64(len(src)) {
+		return 0, 0, 0, corruptf("bucket %d: %d vectors of dim %d with %d attribute bytes in %d bytes", id, cnt, d, a, len(src))
+	}
+	return int(cnt), int(d), int(a), nil
+}
+
+// checkAttrOffsets verifies the attribute offsets of a bucket of n vectors
+// with attrBytes bytes of attributes: they start at 0, never decrease and
+// end at attrBytes.
+func checkAttrOffsets(offs []uint32, n, attrBytes int, id uint32) error {
+	prev := uint32(0)
+	for i, o := range offs {
+		if o < prev || int(o) > attrBytes || (i == 0 && o != 0) || (i == n && int(o) != attrBytes) {
+			return corruptf("bucket %d: attribute offset %d of %d out of order", id, i, n)
+		}
+		prev = o
+	}
 	return nil
 }
 

@@ -40,3 +40,41 @@ func decodeF32s(dst []float32, src []byte) {
 		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[i*4:]))
 	}
 }
+
+// viewBucket decodes the verified encoding src (see decodeBucket: the
+// checks are the same) into views of src, without copying, when the
+// machine is little-endian and src is 8-byte aligned; otherwise it copies
+// like decodeBucket. into keeps src as its read buffer.
+func viewBucket(src []byte, into *Bucket) error {
+	if !littleEndian || len(src) == 0 || uintptr(unsafe.Pointer(&src[0]))%8 != 0 {
+		into.Reset(into.ID, into.Dim)
+		return decodeBucket(src, into)
+	}
+	n, d, attrBytes, err := checkBucket(src)
+	if err != nil {
+		return err
+	}
+	into.ID, into.Dim = binary.LittleEndian.Uint32(src[8:]), d
+	into.view = true
+	p := bucketHeaderBytes
+	into.IDs = unsafe.Slice((*uint64)(unsafe.Pointer(&src[p])), n)[:n:n]
+	p += 8 * n
+	into.Versions = unsafe.Slice((*uint64)(unsafe.Pointer(&src[p])), n)[:n:n]
+	p += 8 * n
+	into.Vectors = unsafe.Slice((*float32)(unsafe.Pointer(&src[p])), n*d)[: n*d : n*d]
+	p += 4 * n * d
+	into.AttrOffsets, into.AttrData = nil, nil
+	if attrBytes == 0 {
+		return nil
+	}
+	offs := unsafe.Slice((*uint32)(unsafe.Pointer(&src[p])), n+1)[: n+1 : n+1]
+	if err := checkAttrOffsets(offs, n, attrBytes, into.ID); err != nil {
+		into.IDs, into.Versions, into.Vectors = nil, nil, nil
+		into.view = false
+		return err
+	}
+	into.AttrOffsets = offs
+	p += 4 * (n + 1)
+	into.AttrData = src[p : p+attrBytes : p+attrBytes]
+	return nil
+}

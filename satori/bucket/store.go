@@ -26,7 +26,6 @@ type Store struct {
 	dim  int
 	lock io.Closer
 	log  *slog.Logger
-	bufs sync.Pool // *[]byte read buffers
 
 	// writeMu serialises Write, Commit and Close. Lock order: writeMu,
 	// then mu. Readers take only mu, briefly.
@@ -343,6 +342,9 @@ func (s *Store) checkWritableLocked() error {
 	return nil
 }
 
+// maxKeptEncBuf is the largest encoding buffer Write keeps for reuse.
+const maxKeptEncBuf = 2 << 20
+
 // Dim returns the vector dimension of the store.
 func (s *Store) Dim() int { return s.dim }
 
@@ -384,6 +386,9 @@ func (s *Store) Write(b *Bucket) (Loc, error) {
 	}
 	loc := Loc{Segment: sg.num, Offset: off, Length: int32(size)}
 	sg.sizeBytes.Store(off + size)
+	if cap(s.encBuf) > maxKeptEncBuf {
+		s.encBuf = nil // one oversized bucket must not pin its memory
+	}
 	return loc, nil
 }
 
@@ -572,13 +577,13 @@ func (s *Store) Read(loc Loc, into *Bucket) error {
 }
 
 func (s *Store) readSegment(sg *segment, loc Loc, into *Bucket) error {
-	bp, _ := s.bufs.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
+	if into.view {
+		// The slices are views of raw: detach them before raw is reused.
+		into.IDs, into.Versions, into.Vectors, into.AttrOffsets, into.AttrData = nil, nil, nil, nil, nil
+		into.view = false
 	}
-	defer s.bufs.Put(bp)
-	buf := resize(*bp, int(loc.Length))
-	*bp = buf
+	into.raw = resize(into.raw, int(loc.Length))
+	buf := into.raw
 	n, err := sg.f.ReadAt(buf, loc.Offset)
 	if n < len(buf) {
 		if err == nil || errors.Is(err, io.EOF) {
@@ -586,7 +591,7 @@ func (s *Store) readSegment(sg *segment, loc Loc, into *Bucket) error {
 		}
 		return fmt.Errorf("satori/bucket: read %+v: %w", loc, err)
 	}
-	if err := decodeBucket(buf, into); err != nil {
+	if err := viewBucket(buf, into); err != nil {
 		return fmt.Errorf("satori/bucket: read %+v: %w", loc, err)
 	}
 	if into.Dim != s.dim {
