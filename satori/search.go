@@ -132,22 +132,22 @@ func cmpErr(a, b error) error {
 
 func (db *DB) checkQuery(q []float32, k int, opts SearchOptions) error {
 	if len(q) != db.dim {
-		return fmt.Errorf("satori: search: %w: query of %d components, the collection has %d", ErrDimension, len(q), db.dim)
+		return fmt.Errorf("search: %w: query of %d components, the collection has %d", ErrDimension, len(q), db.dim)
 	}
 	for i, x := range q {
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return fmt.Errorf("satori: search: %w: component %d is %v", ErrInvalidVector, i, x)
+			return fmt.Errorf("search: %w: component %d is %v", ErrInvalidVector, i, x)
 		}
 	}
 	if k < 1 || k > maxK {
-		return fmt.Errorf("satori: search: %w: k %d outside 1..%d", ErrInvalidArgument, k, maxK)
+		return fmt.Errorf("search: %w: k %d outside 1..%d", ErrInvalidArgument, k, maxK)
 	}
 	if opts.Probes < 0 {
-		return fmt.Errorf("satori: search: %w: negative probes", ErrInvalidArgument)
+		return fmt.Errorf("search: %w: negative probes", ErrInvalidArgument)
 	}
 	if opts.Filter != nil {
 		if err := opts.Filter.Validate(); err != nil {
-			return fmt.Errorf("satori: search: %w: %w", ErrInvalidArgument, err)
+			return fmt.Errorf("search: %w: %w", ErrInvalidArgument, err)
 		}
 	}
 	return nil
@@ -166,7 +166,7 @@ func (db *DB) search(ctx context.Context, w *worker, q []float32, k int, opts Se
 			n += float64(x) * float64(x)
 		}
 		if n == 0 {
-			return dst, fmt.Errorf("satori: search: %w: a zero query has no direction (cosine)", ErrInvalidVector)
+			return dst, fmt.Errorf("search: %w: a zero query has no direction (cosine)", ErrInvalidVector)
 		}
 		inv := 1 / math.Sqrt(n)
 		for i, x := range q {

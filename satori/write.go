@@ -54,18 +54,18 @@ func (db *DB) write(items []Item, insert bool) error {
 	for i, it := range items {
 		v, err := db.checkVector(it.Vector)
 		if err != nil {
-			return fmt.Errorf("satori: id %d: %w", it.ID, err)
+			return fmt.Errorf("id %d: %w", it.ID, err)
 		}
 		enc, err := attr.AppendEncode(nil, it.Attrs)
 		if err != nil {
-			return fmt.Errorf("satori: id %d: %w: %w", it.ID, ErrInvalidArgument, err)
+			return fmt.Errorf("id %d: %w: %w", it.ID, ErrInvalidArgument, err)
 		}
 		if len(enc) > maxAttrBytes {
-			return fmt.Errorf("satori: id %d: %w: attributes of %d bytes (limit %d)", it.ID, ErrInvalidArgument, len(enc), maxAttrBytes)
+			return fmt.Errorf("id %d: %w: attributes of %d bytes (limit %d)", it.ID, ErrInvalidArgument, len(enc), maxAttrBytes)
 		}
 		if insert {
 			if _, dup := seen[it.ID]; dup {
-				return fmt.Errorf("satori: id %d: %w (twice in the batch)", it.ID, ErrExists)
+				return fmt.Errorf("id %d: %w (twice in the batch)", it.ID, ErrExists)
 			}
 			seen[it.ID] = struct{}{}
 		}
@@ -86,7 +86,7 @@ func (db *DB) write(items []Item, insert bool) error {
 		for _, p := range ps {
 			if _, ok := db.index[p.id]; ok {
 				db.mu.Unlock()
-				return fmt.Errorf("satori: id %d: %w", p.id, ErrExists)
+				return fmt.Errorf("id %d: %w", p.id, ErrExists)
 			}
 		}
 	}
@@ -165,7 +165,7 @@ func (db *DB) Delete(id uint64) error {
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("satori: delete %d: %w", id, ErrNotFound)
+		return fmt.Errorf("delete %d: %w", id, ErrNotFound)
 	}
 	lsn := db.reserve(1)
 	if err := db.wal.append([][]byte{appendDelete(nil, lsn, id)}, lsn); err != nil {
@@ -192,7 +192,7 @@ func (db *DB) Get(id uint64) (Item, error) {
 		s, ok := db.index[id]
 		if !ok {
 			db.mu.RUnlock()
-			return Item{}, fmt.Errorf("satori: get %d: %w", id, ErrNotFound)
+			return Item{}, fmt.Errorf("get %d: %w", id, ErrNotFound)
 		}
 		b := db.buckets[s.bucket]
 		d := b.delta.prefix(b.delta.len(), db.dim)
@@ -211,7 +211,7 @@ func (db *DB) Get(id uint64) (Item, error) {
 			continue // rewritten meanwhile: look again
 		}
 		if err != nil {
-			return Item{}, fmt.Errorf("satori: get %d: %w", id, err)
+			return Item{}, fmt.Errorf("get %d: %w", id, err)
 		}
 		for i, vid := range buf.IDs {
 			if vid == id && buf.Versions[i] == s.version {

@@ -3,8 +3,9 @@
 // SIGINT or SIGTERM (buffered log data is written and synced before exit).
 //
 // Engines served today: Walrus (the embedded log, reachable over the HTTP API
-// of walrus/httpapi) and Nubmq (the Redis-protocol key-value server, in
-// memory). The HTTP listener also serves /healthz and /metrics (Prometheus
+// of walrus/httpapi), Nubmq (the Redis-protocol key-value server, in
+// memory) and SatoriDB (vector collections under <data-dir>/satori, over the
+// HTTP API of satori/server at /vector/). The HTTP listener also serves /healthz and /metrics (Prometheus
 // text format).
 package up
 
@@ -25,6 +26,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reefdb/reef/nubmq"
+	satoriserver "github.com/reefdb/reef/satori/server"
 	"github.com/reefdb/reef/walrus"
 	"github.com/reefdb/reef/walrus/httpapi"
 )
@@ -117,12 +119,20 @@ func Run(ctx context.Context, out io.Writer, o Options) error {
 	}
 	defer log.Close()
 
+	satoriDir := filepath.Join(dataDir, "satori")
+	vectors, err := satoriserver.New(satoriDir, satoriserver.Options{Logger: o.Logger.With("engine", "satori")})
+	if err != nil {
+		return fmt.Errorf("up: %w", err)
+	}
+	defer vectors.Close()
+
 	ln, err := net.Listen("tcp", o.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("up: listen %s: %w", o.HTTPAddr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/walrus/", httpapi.Handler(log, walrus.DefaultMaxEntryBytes))
+	mux.Handle("/vector/", vectors.Handler("/vector/"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
@@ -158,6 +168,7 @@ func Run(ctx context.Context, out io.Writer, o Options) error {
 		persistence = "AOF (appendfsync " + o.KVAppendFsync + ") in " + kvDir
 	}
 	fmt.Fprintf(out, "  nubmq   redis protocol on %s (%s; redis-cli -p %d)\n", kvln.Addr(), persistence, kvln.Addr().(*net.TCPAddr).Port)
+	fmt.Fprintf(out, "  satori  vector API http://%s/vector/collections (%d collections in %s)\n", addr, len(vectors.Names()), satoriDir)
 	fmt.Fprintf(out, "  admin   http://%s/healthz  http://%s/metrics\n", addr, addr)
 	fmt.Fprintf(out, "press Ctrl-C to stop\n")
 	if o.Ready != nil {
@@ -176,6 +187,9 @@ func Run(ctx context.Context, out io.Writer, o Options) error {
 		o.Logger.Warn("http shutdown", "err", err)
 	}
 	kv.Close()
+	if err := vectors.Close(); err != nil {
+		o.Logger.Warn("close satori", "err", err)
+	}
 	if err := log.Close(); err != nil {
 		return fmt.Errorf("up: close walrus: %w", err)
 	}

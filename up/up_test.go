@@ -64,6 +64,32 @@ func TestUpServesAndStops(t *testing.T) {
 	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "reef_walrus_appends_total 1") {
 		t.Fatalf("metrics: %d %s", code, body)
 	}
+	// SatoriDB through the same listener: create, upsert, search.
+	do := func(method, path, body string) (int, string) {
+		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := do("PUT", "/vector/collections/docs", `{"dim":2,"durability":"none"}`); code != 201 {
+		t.Fatalf("create collection: %d %s", code, body)
+	}
+	if code, body := do("POST", "/vector/collections/docs/points", `{"points":[{"id":1,"vector":[0,0]},{"id":2,"vector":[5,5],"attrs":{"tag":"b"}}]}`); code != 200 || body != "{\"count\":2}\n" {
+		t.Fatalf("upsert: %d %s", code, body)
+	}
+	if code, body := do("POST", "/vector/collections/docs/search", `{"vector":[4,4],"k":1}`); code != 200 || !strings.Contains(body, `"results":[{"id":2,`) {
+		t.Fatalf("search: %d %s", code, body)
+	}
+	if code, _ := do("POST", "/vector/collections/docs/search", `{"vector":[4]}`); code != 400 {
+		t.Fatalf("search of the wrong dimension: %d", code)
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -73,7 +99,7 @@ func TestUpServesAndStops(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("up did not stop")
 	}
-	for _, want := range []string{"data dir", "walrus", "http://127.0.0.1:", "stopped"} {
+	for _, want := range []string{"data dir", "walrus", "satori  vector API http://127.0.0.1:", "stopped"} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("output lacks %q:\n%s", want, out.String())
 		}

@@ -10,6 +10,7 @@ import (
 	sqlshell "github.com/reefdb/reef/frigatebird/shell"
 	kvcli "github.com/reefdb/reef/nubmq/cli"
 	kernelcli "github.com/reefdb/reef/octopii/cli"
+	vectorcli "github.com/reefdb/reef/satori/cli"
 	"github.com/reefdb/reef/up"
 	walruscli "github.com/reefdb/reef/walrus/cli"
 )
@@ -20,7 +21,7 @@ func main() {
 		Short:         "Reef: storage and runtime engines in one binary",
 		SilenceErrors: false,
 	}
-	root.AddCommand(up.Command(), walruscli.Command(), kvcli.Command(), kernelcli.Command(), sqlshell.Command())
+	root.AddCommand(up.Command(), walruscli.Command(), kvcli.Command(), kernelcli.Command(), sqlshell.Command(), vectorcli.Command())
 	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}
