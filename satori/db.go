@@ -326,7 +326,7 @@ func (db *DB) recover(dir string, m meta) error {
 		if id >= db.nextBucket {
 			return fmt.Errorf("%w: bucket %d at or past the next bucket id %d", ErrCorrupt, id, db.nextBucket)
 		}
-		if err := db.store.Read(e.Loc, &buf); err != nil {
+		if err := db.store.ReadHead(e.Loc, &buf); err != nil {
 			return fmt.Errorf("read bucket %d: %w", id, err)
 		}
 		b := &bstate{id: id, centroid: e.Centroid, onDisk: true, loc: e.Loc, diskCount: buf.Len()}

@@ -1,50 +1,91 @@
 // Package satori is SatoriDB, Reef's embedded vector database for
 // approximate nearest-neighbour search over more vectors than fit in
 // memory: a small routing index in RAM picks a few buckets of clustered
-// vectors on disk, which are read sequentially and scanned with SIMD
-// kernels. This package will hold the public API (Open, Insert, Upsert,
-// InsertBatch, Delete, Get, Search, SearchBatch, Stats, Flush, Close);
-// today it holds the design the subpackages follow (issue 6).
+// vectors on disk, whose compact heads (ids, versions, u8 codes) are read
+// with one pread each and scanned with SIMD kernels; the best candidates
+// are then reread as float32 vectors and ranked exactly.
+//
+// # API
+//
+// Open(dir, Options) creates or opens a collection (dimension, metric L2,
+// Cosine or InnerProduct). Insert (rejects a present id), Upsert,
+// InsertBatch, UpsertBatch, Delete, Get; Search and SearchInto (a
+// per-query Probes knob, Rerank, and an attribute Filter from satori/attr:
+// equality, ranges, IN, AND/OR/NOT over string and integer fields);
+// SearchBatch; Stats, Flush, Close. satori/server serves collections over
+// HTTP/JSON (`reef vector serve`, and `reef up` under /vector/);
+// satori/cli is `reef vector serve|import|bench`.
 //
 // # Layers, bottom up
 //
-//   - internal/vecmath: distance kernels (L2², inner product; float32 and
-//     u8) in Go assembly generated with avo (AVX2+FMA, AVX-512), chosen at
-//     run time, with a scalar fallback.
-//   - satori/synth: seeded mixtures of Gaussians with skewed cluster
-//     sizes, exact brute-force ground truth, recall, and readers for
-//     .fvecs/.bvecs/.ivecs/.npy.
-//   - satori/kmeans: balanced k-means (initial bucketing) and balanced
-//     2-means (bucket splits).
-//   - satori/hnsw: the router, an HNSW graph over the bucket centroids,
-//     scalar-quantized to u8 so it stays small; queries are float32 and
-//     distances asymmetric.
-//   - satori/bucket: each bucket's ids, versions and float32 vectors
-//     stored contiguously in an immutable region of a segment file, so a
-//     probe is one pread; a checksummed manifest (switched through
-//     CURRENT) lists the live buckets with their centroids and an opaque
-//     checkpoint. Rewrites are copy-on-write. docs/format/satori-buckets.md.
+//   - internal/vecmath: distance kernels in Go assembly generated with avo
+//     (AVX2+FMA, AVX-512), chosen at run time, with a scalar fallback:
+//     float32 (L2², dot), u8, and float32 query × u8 codes.
+//   - satori/synth: seeded mixtures of Gaussians with skewed cluster sizes,
+//     exact ground truth, recall, .fvecs/.bvecs/.ivecs/.npy readers.
+//   - satori/kmeans: balanced k-means and balanced 2-means.
+//   - satori/hnsw: an HNSW graph over u8-quantized vectors.
+//   - satori/attr: attribute sets and filters evaluated on their encoding.
+//   - satori/bucket: immutable buckets in segment files (head with codes
+//     and checksums, then vectors), a checksummed manifest switched
+//     through CURRENT (docs/format/satori-buckets.md).
+//   - this package: the log, the id index, deltas, routing, search and
+//     maintenance (docs/format/satori.md).
 //
-// # Still to build
+// # Writes and durability
 //
-//   - Attributes per vector, stored beside the bucket's vectors.
-//   - Writes: every insert, upsert and delete is appended to a Walrus log
-//     (fsync always / interval / none) before it is acknowledged, with a
-//     version per id; acknowledged vectors live in an in-memory delta
-//     (searched exhaustively) until they are written into their nearest
-//     bucket. Deletes are tombstones (id, version) until the bucket holding
-//     the old version is rewritten. Recovery replays the log after the
-//     manifest's checkpoint. Reads therefore see every acknowledged write.
-//   - Search: the router returns the probe buckets (a per-query knob),
-//     workers (one per core, own buffers, no steady-state allocation) read
-//     and scan them with the batch kernels, drop tombstoned and stale
-//     versions, merge with the delta, and return the k best with exact
-//     distances; attribute filters (equality, range, AND/OR) apply during
-//     the scan.
-//   - Maintenance (SPFresh): a bucket past the size bound is split by
-//     balanced 2-means; vectors of nearby buckets whose nearest centroid
-//     changed are reassigned; undersized buckets merge; all online, while
-//     inserts and searches go on.
-//   - Tools: `reef vector serve` (HTTP/JSON), `reef vector import`,
-//     `reef vector bench`; `cd bench && go run . vector` against FAISS.
+// Every insert, upsert and delete gets an LSN and is appended to a Walrus
+// log (generations of topics) before it is applied and acknowledged;
+// Options.Durability is SyncAlways (fsync, group-committed), SyncInterval
+// or SyncNone. A put's LSN is the vector's version. The id index maps each
+// live id to (version, bucket). An acknowledged vector joins the in-memory
+// delta of its nearest bucket and is searchable at once; a delete or an
+// overwrite makes the old entry stale at once (reads compare every
+// entry's version and bucket with the index), so nothing deleted is ever
+// returned. Writers wait while the deltas hold more than MaxDeltaBytes.
+//
+// Maintenance writes deltas into their buckets and commits the bucket
+// manifest with a checkpoint: every change below it is in the committed
+// buckets. Recovery reads the bucket heads into the index and replays the
+// log from the checkpoint, versions deciding what is newer; log
+// generations wholly below the checkpoint are deleted.
+//
+// # Routing
+//
+// Buckets form by squared L2 whatever the metric (cosine vectors are
+// normalized, so that is the cosine order). The router compares a vector
+// with every centroid up to 1024 buckets, and past that asks an HNSW graph
+// over the u8-quantized centroids for twice the candidates wanted and
+// ranks them exactly. InnerProduct queries probe by inner product with
+// every centroid.
+//
+// # Search
+//
+// A search borrows one of Options.Workers workers (one per core by
+// default), each with its own buffers, so steady-state SearchInto
+// allocates nothing. It probes the nearest buckets: reads each head,
+// computes approximate distances from the u8 codes (x ≈ min + scale·code
+// per dimension, within half a step), checks validity and the filter, and
+// keeps the best Rerank candidates (4k+16 by default); delta entries
+// enter with exact distances. The candidates' float32 vectors are then
+// read one pread each, checked against their CRCs, and ranked exactly. If
+// a probed bucket was split or merged away meanwhile, the query is routed
+// again and the new buckets are scanned too.
+//
+// # Maintenance (SPFresh, adapted to immutable buckets)
+//
+// One background goroutine flushes a bucket whose delta or stale part has
+// grown; splits a bucket past MaxBucket by balanced 2-means (by balanced
+// k-means when it is far past, as for the first bucket of a bulk load)
+// and reassigns vectors between the new buckets and the 8 nearest
+// neighbours; merges a bucket under MinBucket into its neighbours; and,
+// when the log passes LogBytes, writes out its oldest changes. A job reads
+// and writes without blocking readers or writers and installs its result
+// under the lock in one step. See maintain.go.
+//
+// # Locks
+//
+// Per-id write stripes (ascending), then DB.mu (index, buckets, deltas;
+// never held across I/O), then router.mu, then pendMu (LSNs in flight).
+// Maintenance rounds are serialized by maintMu.
 package satori

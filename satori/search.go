@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/reefdb/reef/internal/vecmath"
@@ -17,6 +18,9 @@ type SearchOptions struct {
 	// Probes is how many buckets to read: the recall/speed knob. 0 means
 	// Options.Probes.
 	Probes int
+	// Rerank is how many candidates, ranked by their u8 codes, are reread
+	// as float32 vectors to rank them exactly; 0 means 4k+16. At least k.
+	Rerank int
 	// Filter, when not nil, keeps only vectors whose attributes match.
 	// A filtered search still reads Probes buckets, so a selective filter
 	// may return fewer than k results; raise Probes for it.
@@ -34,16 +38,20 @@ type Result struct {
 // from DB.workers, so at most Options.Workers searches run at once and a
 // steady-state search allocates nothing.
 type worker struct {
-	query  []float32 // the normalized query (Cosine)
-	route  routeScratch
-	probes []probe
-	buf    bucket.Bucket
-	dists  []float32
-	heap   resultHeap
+	query   []float32 // the normalized query (Cosine)
+	route   routeScratch
+	probes  []probe
+	scanned []uint32 // buckets this search has scanned
+	buf     bucket.Bucket
+	dists   []float32
+	qb, wb  []float32 // the query prepared for one bucket's codes
+	vec     []float32 // a vector being reranked
+	cands   candHeap
+	heap    resultHeap
 }
 
 func (db *DB) newWorker() *worker {
-	return &worker{query: make([]float32, db.dim)}
+	return &worker{query: make([]float32, db.dim), qb: make([]float32, db.dim), wb: make([]float32, db.dim), vec: make([]float32, db.dim)}
 }
 
 // Search returns the k nearest live vectors to q, nearest first.
@@ -142,8 +150,8 @@ func (db *DB) checkQuery(q []float32, k int, opts SearchOptions) error {
 	if k < 1 || k > maxK {
 		return fmt.Errorf("search: %w: k %d outside 1..%d", ErrInvalidArgument, k, maxK)
 	}
-	if opts.Probes < 0 {
-		return fmt.Errorf("search: %w: negative probes", ErrInvalidArgument)
+	if opts.Probes < 0 || opts.Rerank < 0 {
+		return fmt.Errorf("search: %w: negative probes or rerank", ErrInvalidArgument)
 	}
 	if opts.Filter != nil {
 		if err := opts.Filter.Validate(); err != nil {
@@ -184,95 +192,318 @@ func (db *DB) search(ctx context.Context, w *worker, q []float32, k int, opts Se
 		return dst, err
 	}
 	w.probes = db.router.probe(w.query, probes, w.probes, &w.route)
-	w.heap.reset(k)
-	for _, p := range w.probes {
-		if err := ctx.Err(); err != nil {
-			return dst, err
+	rerank := opts.Rerank
+	if rerank == 0 {
+		rerank = 4*k + 16
+	}
+	w.cands.reset(max(rerank, k))
+	w.scanned = w.scanned[:0]
+	for round := 0; ; round++ {
+		vanished := false
+		for _, p := range w.probes {
+			if slices.Contains(w.scanned, p.id) {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return dst, err
+			}
+			found, err := db.scanBucket(w, p.id, opts.Filter)
+			if err != nil {
+				return dst, err
+			}
+			w.scanned = append(w.scanned, p.id)
+			vanished = vanished || !found
 		}
-		if err := db.scanBucket(w, p.id, opts.Filter); err != nil {
-			return dst, err
+		if !vanished || round == 3 {
+			break
+		}
+		// A probed bucket was split or merged away since routing: its
+		// vectors are in buckets the first routing did not know. Route
+		// again and scan what is new (bucket ids are never reused).
+		w.probes = db.router.probe(w.query, probes, w.probes, &w.route)
+	}
+	// Rerank: the candidates found by their codes get their exact distance
+	// from their float32 vector; delta entries have theirs already.
+	w.heap.reset(k)
+	for _, c := range w.cands.items {
+		if !c.exact {
+			err := db.store.ReadVector(c.loc, int(c.idx), c.sum, w.vec)
+			if errors.Is(err, bucket.ErrNotFound) {
+				// Its bucket was rewritten and the segment deleted since the
+				// scan: find the vector where it is now.
+				var ok bool
+				if ok, err = db.refetch(w, c.id, c.ver); !ok && err == nil {
+					continue // deleted or replaced meanwhile
+				}
+			}
+			if err != nil {
+				return dst, fmt.Errorf("satori: search: rerank %d: %w", c.id, err)
+			}
+			c.dist = db.distance(w.query, w.vec)
+		}
+		if w.heap.accepts(c.dist) {
+			w.heap.push(Result{ID: c.id, Distance: c.dist})
 		}
 	}
 	return w.heap.appendSorted(dst), nil
 }
 
-// scanBucket adds the valid entries of bucket id (disk and delta) that
-// pass filter to w.heap.
-func (db *DB) scanBucket(w *worker, id uint32, filter *attr.Filter) error {
+// refetch reads the vector (id, ver) into w.vec from wherever it is now;
+// false when it is no longer live at that version.
+func (db *DB) refetch(w *worker, id, ver uint64) (bool, error) {
+	for attempt := 0; attempt < 8; attempt++ {
+		db.mu.RLock()
+		s, ok := db.index[id]
+		var b *bstate
+		if ok && s.version == ver {
+			b = db.buckets[s.bucket]
+		}
+		if b == nil {
+			db.mu.RUnlock()
+			return false, nil
+		}
+		d := b.delta.prefix(b.delta.len(), db.dim)
+		loc, onDisk := b.loc, b.onDisk
+		db.mu.RUnlock()
+		for i := len(d.ids) - 1; i >= 0; i-- {
+			if d.ids[i] == id && d.vers[i] == ver {
+				copy(w.vec, d.vecs[i*db.dim:])
+				return true, nil
+			}
+		}
+		if !onDisk {
+			return false, nil
+		}
+		err := db.store.ReadHead(loc, &w.buf)
+		if errors.Is(err, bucket.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		for i, vid := range w.buf.IDs {
+			if vid == id && w.buf.Versions[i] == ver {
+				err = db.store.ReadVector(loc, i, w.buf.VectorCRCs[i], w.vec)
+				if errors.Is(err, bucket.ErrNotFound) {
+					break
+				}
+				return err == nil, err
+			}
+		}
+	}
+	return false, nil
+}
+
+// distance is the metric's exact distance between the (normalized) query
+// and a stored vector.
+func (db *DB) distance(q, v []float32) float32 {
+	switch db.metric {
+	case Cosine:
+		return 1 - vecmath.Dot(q, v)
+	case InnerProduct:
+		return -vecmath.Dot(q, v)
+	}
+	return vecmath.L2Squared(q, v)
+}
+
+// scanBucket offers the valid entries of bucket id that pass filter to
+// w.cands: those on disk by the distance their u8 codes give (the head
+// alone is read), those in the delta by their exact distance.
+func (db *DB) scanBucket(w *worker, id uint32, filter *attr.Filter) (bool, error) {
 	for attempt := 0; ; attempt++ {
 		db.mu.RLock()
 		b := db.buckets[id]
 		if b == nil { // removed since routing
 			db.mu.RUnlock()
-			return nil
+			return false, nil
 		}
 		d := b.delta.prefix(b.delta.len(), db.dim)
 		loc, onDisk := b.loc, b.onDisk
 		db.mu.RUnlock()
 		if onDisk {
-			err := db.store.Read(loc, &w.buf)
+			err := db.store.ReadHead(loc, &w.buf)
 			if errors.Is(err, bucket.ErrNotFound) && attempt < 8 {
 				continue // rewritten and its segment deleted: look again
 			}
 			if err != nil {
-				return fmt.Errorf("satori: search: bucket %d: %w", id, err)
+				return true, fmt.Errorf("satori: search: bucket %d: %w", id, err)
 			}
-			db.scan(w, id, w.buf.IDs, w.buf.Versions, w.buf.Vectors, &w.buf, nil, filter)
+			if !db.scanCodes(w, id, loc, filter) {
+				return false, nil
+			}
 		}
-		if len(d.ids) > 0 {
-			db.scan(w, id, d.ids, d.vers, d.vecs, nil, d.attrs, filter)
+		if len(d.ids) > 0 && !db.scanDelta(w, id, d, filter) {
+			return false, nil
 		}
-		return nil
+		return true, nil
 	}
 }
 
-// scan computes the distances of vecs to the query and offers the valid,
-// matching ones to the heap. Attributes come from bk (disk) or attrs
-// (delta).
-func (db *DB) scan(w *worker, bid uint32, ids, vers []uint64, vecs []float32, bk *bucket.Bucket, attrs [][]byte, filter *attr.Filter) {
-	n := len(ids)
+// scanCodes computes approximate distances from the u8 codes of the head
+// in w.buf and offers the valid, matching entries as candidates. It
+// returns false if the bucket was split or merged away meanwhile (its
+// entries then count as moved, not offered).
+func (db *DB) scanCodes(w *worker, bid uint32, loc bucket.Loc, filter *attr.Filter) bool {
+	bk := &w.buf
+	n := bk.Len()
+	if cap(w.dists) < n {
+		w.dists = make([]float32, n)
+	}
+	dists := w.dists[:n]
+	// x ≈ min + scale·c per dimension. L2: Σ (q-x)² = Σ scale²·((q-min)/scale - c)²
+	// plus Σ (q-min)² over the dimensions of zero range. Dot: Σ q·x =
+	// Σ (q·scale)·c + Σ q·min.
+	var cst float32
+	if db.metric == L2 {
+		for j, q := range w.query {
+			if s := bk.Scale[j]; s > 0 {
+				w.qb[j], w.wb[j] = (q-bk.Min[j])/s, s*s
+			} else {
+				diff := q - bk.Min[j]
+				w.qb[j], w.wb[j] = 0, 0
+				cst += diff * diff
+			}
+		}
+		vecmath.L2SquaredWeightedU8Batch(w.qb, w.wb, bk.Codes, dists)
+		for i := range dists {
+			dists[i] += cst
+		}
+	} else {
+		for j, q := range w.query {
+			w.qb[j] = q * bk.Scale[j]
+			cst += q * bk.Min[j]
+		}
+		vecmath.DotF32U8Batch(w.qb, bk.Codes, dists)
+		base := float32(0)
+		if db.metric == Cosine {
+			base = 1
+		}
+		for i := range dists {
+			dists[i] = base - (dists[i] + cst)
+		}
+	}
+	h := &w.cands
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.buckets[bid] == nil {
+		return false
+	}
+	for i, dist := range dists {
+		if !h.accepts(dist) {
+			continue
+		}
+		s, ok := db.index[bk.IDs[i]]
+		if !ok || s.version != bk.Versions[i] || s.bucket != bid {
+			continue
+		}
+		if filter != nil && !filter.Match(bk.Attrs(i)) {
+			continue
+		}
+		h.push(candidate{dist: dist, id: bk.IDs[i], ver: bk.Versions[i], loc: loc, idx: int32(i), sum: bk.VectorCRCs[i]})
+	}
+	return true
+}
+
+// scanDelta offers the valid, matching delta entries with their exact
+// distances; false as for scanCodes.
+func (db *DB) scanDelta(w *worker, bid uint32, d delta, filter *attr.Filter) bool {
+	n := len(d.ids)
 	if cap(w.dists) < n {
 		w.dists = make([]float32, n)
 	}
 	dists := w.dists[:n]
 	switch db.metric {
 	case L2:
-		vecmath.L2SquaredBatch(w.query, vecs, dists)
+		vecmath.L2SquaredBatch(w.query, d.vecs, dists)
 	case Cosine:
-		vecmath.DotBatch(w.query, vecs, dists)
+		vecmath.DotBatch(w.query, d.vecs, dists)
 		for i := range dists {
 			dists[i] = 1 - dists[i]
 		}
 	case InnerProduct:
-		vecmath.DotBatch(w.query, vecs, dists)
+		vecmath.DotBatch(w.query, d.vecs, dists)
 		for i := range dists {
 			dists[i] = -dists[i]
 		}
 	}
-	h := &w.heap
+	h := &w.cands
 	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.buckets[bid] == nil {
+		return false
+	}
 	for i, dist := range dists {
 		if !h.accepts(dist) {
 			continue
 		}
-		s, ok := db.index[ids[i]]
-		if !ok || s.version != vers[i] || s.bucket != bid {
+		s, ok := db.index[d.ids[i]]
+		if !ok || s.version != d.vers[i] || s.bucket != bid {
 			continue
 		}
-		if filter != nil {
-			var a []byte
-			if bk != nil {
-				a = bk.Attrs(i)
-			} else {
-				a = attrs[i]
-			}
-			if !filter.Match(a) {
-				continue
-			}
+		if filter != nil && !filter.Match(d.attrs[i]) {
+			continue
 		}
-		h.push(Result{ID: ids[i], Distance: dist})
+		h.push(candidate{dist: dist, id: d.ids[i], exact: true})
 	}
-	db.mu.RUnlock()
+	return true
+}
+
+// candidate is an entry found by a scan: its distance (approximate unless
+// exact) and where to reread its vector.
+type candidate struct {
+	dist  float32
+	id    uint64
+	ver   uint64
+	loc   bucket.Loc
+	idx   int32
+	sum   uint32
+	exact bool
+}
+
+// candHeap keeps the n best candidates: a max-heap on distance.
+type candHeap struct {
+	n     int
+	items []candidate
+}
+
+func (h *candHeap) reset(n int) {
+	h.n = n
+	h.items = h.items[:0]
+}
+
+func (h *candHeap) accepts(dist float32) bool {
+	return len(h.items) < h.n || dist < h.items[0].dist
+}
+
+func (h *candHeap) push(c candidate) {
+	if len(h.items) < h.n {
+		h.items = append(h.items, c)
+		for i := len(h.items) - 1; i > 0; {
+			p := (i - 1) / 2
+			if h.items[p].dist >= h.items[i].dist {
+				break
+			}
+			h.items[i], h.items[p] = h.items[p], h.items[i]
+			i = p
+		}
+		return
+	}
+	h.items[0] = c
+	for i, n := 0, len(h.items); ; {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && h.items[r].dist > h.items[l].dist {
+			m = r
+		}
+		if h.items[i].dist >= h.items[m].dist {
+			return
+		}
+		h.items[i], h.items[m] = h.items[m], h.items[i]
+		i = m
+	}
 }
 
 // resultHeap keeps the k nearest results seen: a max-heap on distance.

@@ -206,7 +206,7 @@ func (db *DB) Get(id uint64) (Item, error) {
 		if !onDisk {
 			return Item{}, fmt.Errorf("%w: id %d version %d missing from bucket %d", ErrCorrupt, id, s.version, s.bucket)
 		}
-		err := db.store.Read(loc, &buf)
+		err := db.store.ReadHead(loc, &buf)
 		if errors.Is(err, bucket.ErrNotFound) && attempt < 8 {
 			continue // rewritten meanwhile: look again
 		}
@@ -214,9 +214,18 @@ func (db *DB) Get(id uint64) (Item, error) {
 			return Item{}, fmt.Errorf("get %d: %w", id, err)
 		}
 		for i, vid := range buf.IDs {
-			if vid == id && buf.Versions[i] == s.version {
-				return db.item(id, buf.Vector(i), buf.Attrs(i))
+			if vid != id || buf.Versions[i] != s.version {
+				continue
 			}
+			v := make([]float32, db.dim)
+			err := db.store.ReadVector(loc, i, buf.VectorCRCs[i], v)
+			if errors.Is(err, bucket.ErrNotFound) && attempt < 8 {
+				break
+			}
+			if err != nil {
+				return Item{}, fmt.Errorf("get %d: %w", id, err)
+			}
+			return db.item(id, v, buf.Attrs(i))
 		}
 		// Moved to another bucket between the lookup and the read.
 		if attempt < 8 {

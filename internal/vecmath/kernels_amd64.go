@@ -9,19 +9,35 @@ import "golang.org/x/sys/cpu"
 // below finish the tail with the next narrower implementation.
 
 var avx2Kernels = kernels{
-	name:  "avx2",
-	l2:    l2SquaredAVX2Full,
-	dot:   dotAVX2Full,
-	l2U8:  l2SquaredU8AVX2Full,
-	dotU8: dotU8AVX2Full,
+	name:     "avx2",
+	l2:       l2SquaredAVX2Full,
+	dot:      dotAVX2Full,
+	l2U8:     l2SquaredU8AVX2Full,
+	dotU8:    dotU8AVX2Full,
+	l2WU8:    l2SquaredWeightedU8AVX2Full,
+	dotF32U8: dotF32U8AVX2Full,
+	l2WU8Batch: func(q, w []float32, codes []uint8, out []float32) {
+		multiRowWeightedU8(q, w, codes, out, 2, 8, l2SquaredWeightedU8RowsAVX2, l2SquaredWeightedU8AVX2Full, l2SquaredWeightedU8Generic)
+	},
+	dotF32U8Batch: func(a []float32, codes []uint8, out []float32) {
+		multiRowF32U8(a, codes, out, 2, 8, dotF32U8RowsAVX2, dotF32U8AVX2Full, dotF32U8Generic)
+	},
 }
 
 var avx512Kernels = kernels{
-	name:  "avx512",
-	l2:    l2SquaredAVX512Full,
-	dot:   dotAVX512Full,
-	l2U8:  l2SquaredU8AVX512Full,
-	dotU8: dotU8AVX512Full,
+	name:     "avx512",
+	l2:       l2SquaredAVX512Full,
+	dot:      dotAVX512Full,
+	l2U8:     l2SquaredU8AVX512Full,
+	dotU8:    dotU8AVX512Full,
+	l2WU8:    l2SquaredWeightedU8AVX512Full,
+	dotF32U8: dotF32U8AVX512Full,
+	l2WU8Batch: func(q, w []float32, codes []uint8, out []float32) {
+		multiRowWeightedU8(q, w, codes, out, 4, 16, l2SquaredWeightedU8RowsAVX512, l2SquaredWeightedU8AVX512Full, l2SquaredWeightedU8AVX2Full)
+	},
+	dotF32U8Batch: func(a []float32, codes []uint8, out []float32) {
+		multiRowF32U8(a, codes, out, 4, 16, dotF32U8RowsAVX512, dotF32U8AVX512Full, dotF32U8AVX2Full)
+	},
 }
 
 func hasAVX2() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
@@ -112,4 +128,97 @@ func dotU8AVX512Full(a, b []uint8) uint32 {
 		return dotU8AVX512(a, b)
 	}
 	return dotU8AVX512(a, b) + dotU8AVX2Full(a[m:], b[m:])
+}
+
+func l2SquaredWeightedU8AVX2Full(q, w []float32, c []uint8) float32 {
+	w = w[:len(q)]
+	c = c[:len(q)]
+	m := len(q) &^ 7
+	if m == len(q) {
+		return l2SquaredWeightedU8AVX2(q, w, c)
+	}
+	return l2SquaredWeightedU8AVX2(q, w, c) + l2SquaredWeightedU8Generic(q[m:], w[m:], c[m:])
+}
+
+func dotF32U8AVX2Full(a []float32, c []uint8) float32 {
+	c = c[:len(a)]
+	m := len(a) &^ 7
+	if m == len(a) {
+		return dotF32U8AVX2(a, c)
+	}
+	return dotF32U8AVX2(a, c) + dotF32U8Generic(a[m:], c[m:])
+}
+
+func l2SquaredWeightedU8AVX512Full(q, w []float32, c []uint8) float32 {
+	w = w[:len(q)]
+	c = c[:len(q)]
+	m := len(q) &^ 15
+	if m == len(q) {
+		return l2SquaredWeightedU8AVX512(q, w, c)
+	}
+	return l2SquaredWeightedU8AVX512(q, w, c) + l2SquaredWeightedU8AVX2Full(q[m:], w[m:], c[m:])
+}
+
+func dotF32U8AVX512Full(a []float32, c []uint8) float32 {
+	c = c[:len(a)]
+	m := len(a) &^ 15
+	if m == len(a) {
+		return dotF32U8AVX512(a, c)
+	}
+	return dotF32U8AVX512(a, c) + dotF32U8AVX2Full(a[m:], c[m:])
+}
+
+// multiRowWeightedU8 fills out, one element per code vector of len(q) bytes
+// in codes, with kRows: it scans rows code vectors per pass over len(q)
+// rounded down to a multiple of lanes, and each row's remainder is added
+// with tail, the next narrower kernel. That is the arithmetic of single, the
+// single-vector wrapper of the same implementation, in the same order, so
+// every out[i] equals single of its row bit for bit. Rows left over after
+// the last full pass, and vectors shorter than lanes, go through single.
+func multiRowWeightedU8(q, w []float32, codes []uint8, out []float32, rows, lanes int,
+	kRows func(q, w []float32, c []uint8, out []float32),
+	single, tail func(q, w []float32, c []uint8) float32) {
+	dim := len(q)
+	w = w[:dim]
+	m := dim &^ (lanes - 1)
+	i := 0
+	if m > 0 {
+		for ; i+rows <= len(out); i += rows {
+			c := codes[i*dim : (i+rows)*dim : (i+rows)*dim]
+			o := out[i : i+rows : i+rows]
+			kRows(q, w, c, o)
+			if m != dim {
+				for r := range o {
+					o[r] += tail(q[m:], w[m:], c[r*dim+m:(r+1)*dim])
+				}
+			}
+		}
+	}
+	for ; i < len(out); i++ {
+		out[i] = single(q, w, codes[i*dim:(i+1)*dim:(i+1)*dim])
+	}
+}
+
+// multiRowF32U8 is multiRowWeightedU8 for the dot kernels.
+func multiRowF32U8(a []float32, codes []uint8, out []float32, rows, lanes int,
+	kRows func(a []float32, c []uint8, out []float32),
+	single, tail func(a []float32, c []uint8) float32) {
+	dim := len(a)
+	m := dim &^ (lanes - 1)
+	i := 0
+	if m > 0 {
+		for ; i+rows <= len(out); i += rows {
+			c := codes[i*dim : (i+rows)*dim : (i+rows)*dim]
+			o := out[i : i+rows : i+rows]
+			kRows(a, c, o)
+			if m != dim {
+				for r := range o {
+					o[r] += tail(a[m:], c[r*dim+m:(r+1)*dim])
+				}
+			}
+		}
+	}
+	for ; i < len(out); i++ {
+		out[i] = single(a, codes[i*dim:(i+1)*dim:(i+1)*dim])
+	}
 }

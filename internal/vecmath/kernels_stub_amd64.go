@@ -22,6 +22,26 @@ func l2SquaredU8AVX2(a []uint8, b []uint8) uint32
 //go:noescape
 func dotU8AVX2(a []uint8, b []uint8) uint32
 
+// l2SquaredWeightedU8AVX2 processes len(c) rounded down to a multiple of 8 elements.
+//
+//go:noescape
+func l2SquaredWeightedU8AVX2(q []float32, w []float32, c []uint8) float32
+
+// dotF32U8AVX2 processes len(c) rounded down to a multiple of 8 elements.
+//
+//go:noescape
+func dotF32U8AVX2(a []float32, c []uint8) float32
+
+// l2SquaredWeightedU8RowsAVX2 scans 2 rows of len(q) codes in c, each over len(q) rounded down to a multiple of 8 elements, into out[:2].
+//
+//go:noescape
+func l2SquaredWeightedU8RowsAVX2(q []float32, w []float32, c []uint8, out []float32)
+
+// dotF32U8RowsAVX2 scans 2 rows of len(a) codes in c, each over len(a) rounded down to a multiple of 8 elements, into out[:2].
+//
+//go:noescape
+func dotF32U8RowsAVX2(a []float32, c []uint8, out []float32)
+
 // l2SquaredAVX512 processes len(a) rounded down to a multiple of 16 elements.
 //
 //go:noescape
@@ -41,3 +61,23 @@ func l2SquaredU8AVX512(a []uint8, b []uint8) uint32
 //
 //go:noescape
 func dotU8AVX512(a []uint8, b []uint8) uint32
+
+// l2SquaredWeightedU8AVX512 processes len(c) rounded down to a multiple of 16 elements.
+//
+//go:noescape
+func l2SquaredWeightedU8AVX512(q []float32, w []float32, c []uint8) float32
+
+// dotF32U8AVX512 processes len(c) rounded down to a multiple of 16 elements.
+//
+//go:noescape
+func dotF32U8AVX512(a []float32, c []uint8) float32
+
+// l2SquaredWeightedU8RowsAVX512 scans 4 rows of len(q) codes in c, each over len(q) rounded down to a multiple of 16 elements, into out[:4].
+//
+//go:noescape
+func l2SquaredWeightedU8RowsAVX512(q []float32, w []float32, c []uint8, out []float32)
+
+// dotF32U8RowsAVX512 scans 4 rows of len(a) codes in c, each over len(a) rounded down to a multiple of 16 elements, into out[:4].
+//
+//go:noescape
+func dotF32U8RowsAVX512(a []float32, c []uint8, out []float32)

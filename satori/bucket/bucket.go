@@ -1,7 +1,6 @@
 package bucket
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -14,14 +13,15 @@ const (
 	// BucketMagic starts every encoded bucket.
 	BucketMagic = "SBKT"
 	// BucketVersion is the bucket encoding version.
-	BucketVersion = 1
+	BucketVersion = 2
 	// MaxDim is the largest vector dimension a bucket may hold.
 	MaxDim = 1 << 16
 
-	bucketHeaderBytes  = 24 // magic, version, 3 reserved, id, count, dim, attribute bytes
-	bucketTrailerBytes = 4  // CRC32C
-	// minBucketBytes is the size of an encoded bucket of zero vectors.
-	minBucketBytes = bucketHeaderBytes + bucketTrailerBytes
+	bucketHeaderBytes = 32 // magic, version, 3 reserved, id, count, dim, attribute bytes, head bytes, 4 reserved
+	headTrailerBytes  = 8  // CRC32C of the head, 4 reserved
+	// minBucketBytes is the least an encoded bucket takes (no vectors,
+	// dimension 1).
+	minBucketBytes = bucketHeaderBytes + 8 + headTrailerBytes
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -58,6 +58,10 @@ func corruptf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
 }
 
+func errUnsupported(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrUnsupportedVersion, fmt.Sprintf(format, args...))
+}
+
 // Bucket is one cluster of vectors in memory. It is also the read buffer:
 // Read decodes into a Bucket reusing its slices, so a search worker keeps
 // one and allocates nothing in steady state.
@@ -74,6 +78,14 @@ type Bucket struct {
 	// ending at len(AttrData).
 	AttrOffsets []uint32
 	AttrData    []byte
+
+	// The scan copy, filled by Read and ReadHead (Write computes it from
+	// Vectors): vector i is approximated per dimension by
+	// Min[d] + Scale[d]*Codes[i*Dim+d], and VectorCRCs[i] is the CRC32C of
+	// its float32 encoding, checked by ReadVector.
+	Min, Scale []float32
+	Codes      []uint8
+	VectorCRCs []uint32
 
 	// raw is the buffer Store.Read reads into; on little-endian machines
 	// the slices above are views of it (view), so a probe copies nothing
@@ -95,8 +107,7 @@ func (b *Bucket) Attrs(i int) []byte {
 func (b *Bucket) Reset(id uint32, dim int) {
 	b.ID, b.Dim = id, dim
 	if b.view { // never append into the read buffer
-		b.IDs, b.Versions, b.Vectors, b.AttrOffsets, b.AttrData = nil, nil, nil, nil, nil
-		b.view = false
+		b.detach()
 	}
 	b.IDs, b.Versions, b.Vectors = b.IDs[:0], b.Versions[:0], b.Vectors[:0]
 	b.AttrOffsets, b.AttrData = b.AttrOffsets[:0], b.AttrData[:0]
@@ -121,8 +132,12 @@ func (b *Bucket) Append(id, version uint64, v []float32, attrs []byte) {
 // Len returns the number of vectors in b.
 func (b *Bucket) Len() int { return len(b.IDs) }
 
-// Vector returns the i-th vector of b (a subslice, not a copy).
+// Vector returns the i-th vector of b (a subslice, not a copy). After
+// ReadHead there are none: use Store.ReadVector.
 func (b *Bucket) Vector(i int) []float32 { return b.Vectors[i*b.Dim : (i+1)*b.Dim] }
+
+// Code returns the i-th vector's u8 codes (a subslice).
+func (b *Bucket) Code(i int) []uint8 { return b.Codes[i*b.Dim : (i+1)*b.Dim] }
 
 // validate checks that b's slices agree with each other and with dim.
 func (b *Bucket) validate(dim int) error {
@@ -139,150 +154,13 @@ func (b *Bucket) validate(dim int) error {
 		return fmt.Errorf("%w: bucket %d has attribute data without offsets", ErrInvalid, b.ID)
 	case len(b.AttrOffsets) != 0 && len(b.AttrOffsets) != len(b.IDs)+1:
 		return fmt.Errorf("%w: bucket %d has %d attribute offsets for %d vectors", ErrInvalid, b.ID, len(b.AttrOffsets), len(b.IDs))
-	case uint64(len(b.AttrData)) > math.MaxUint32/2:
+	case uint64(len(b.AttrData)) > math.MaxUint32/4:
 		return fmt.Errorf("%w: bucket %d has %d attribute bytes", ErrInvalid, b.ID, len(b.AttrData))
 	}
 	if len(b.AttrOffsets) > 0 {
 		if b.AttrOffsets[0] != 0 || b.AttrOffsets[len(b.IDs)] != uint32(len(b.AttrData)) || !slices.IsSorted(b.AttrOffsets) {
 			return fmt.Errorf("%w: bucket %d has inconsistent attribute offsets", ErrInvalid, b.ID)
 		}
-	}
-	return nil
-}
-
-// attrSectionBytes returns the size of the attribute section for n
-// vectors and attrBytes bytes of attributes.
-func attrSectionBytes(n, attrBytes uint64) uint64 {
-	if attrBytes == 0 {
-		return 0
-	}
-	return (n+1)*4 + attrBytes
-}
-
-// encodedSize returns the encoded size of b.
-func (b *Bucket) encodedSize() uint64 {
-	n := uint64(len(b.IDs))
-	return encodedBytes(n, uint64(b.Dim)) + attrSectionBytes(n, uint64(len(b.AttrData)))
-}
-
-// encodedBytes returns the encoded size of a bucket of n vectors of dim
-// without attributes (the least a bucket of n vectors takes).
-func encodedBytes(n, dim uint64) uint64 {
-	return minBucketBytes + n*16 + n*dim*4
-}
-
-// appendBucket appends the encoding of b to dst. b must be valid.
-func appendBucket(dst []byte, b *Bucket) []byte {
-	start := len(dst)
-	dst = slices.Grow(dst, int(b.encodedSize()))
-	attrBytes := uint32(len(b.AttrData))
-	if len(b.AttrOffsets) == 0 {
-		attrBytes = 0
-	}
-	dst = append(dst, BucketMagic...)
-	dst = append(dst, BucketVersion, 0, 0, 0)
-	dst = binary.LittleEndian.AppendUint32(dst, b.ID)
-	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(b.IDs)))
-	dst = binary.LittleEndian.AppendUint32(dst, uint32(b.Dim))
-	dst = binary.LittleEndian.AppendUint32(dst, attrBytes)
-	for _, id := range b.IDs {
-		dst = binary.LittleEndian.AppendUint64(dst, id)
-	}
-	for _, v := range b.Versions {
-		dst = binary.LittleEndian.AppendUint64(dst, v)
-	}
-	for _, f := range b.Vectors {
-		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(f))
-	}
-	if attrBytes > 0 {
-		for _, o := range b.AttrOffsets {
-			dst = binary.LittleEndian.AppendUint32(dst, o)
-		}
-		dst = append(dst, b.AttrData...)
-	}
-	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], castagnoli))
-}
-
-// decodeBucket validates src, one whole encoded bucket, and decodes it into
-// into, reusing its slices. Sizes are checked against len(src) before
-// anything is allocated; it never panics. On error into is unspecified
-// (its slices may have been resized) but holds no data from src.
-func decodeBucket(src []byte, into *Bucket) error {
-	cnt, d, attrBytes, err := checkBucket(src)
-	if err != nil {
-		return err
-	}
-	into.ID, into.Dim = binary.LittleEndian.Uint32(src[8:]), d
-	into.IDs = resize(into.IDs, cnt)
-	into.Versions = resize(into.Versions, cnt)
-	into.Vectors = resize(into.Vectors, cnt*d)
-	p := src[bucketHeaderBytes : len(src)-bucketTrailerBytes]
-	decodeU64s(into.IDs, p)
-	p = p[cnt*8:]
-	decodeU64s(into.Versions, p)
-	p = p[cnt*8:]
-	decodeF32s(into.Vectors, p)
-	p = p[cnt*d*4:]
-	into.AttrOffsets, into.AttrData = into.AttrOffsets[:0], into.AttrData[:0]
-	if attrBytes == 0 {
-		return nil
-	}
-	into.AttrOffsets = resize(into.AttrOffsets, cnt+1)
-	for i := range into.AttrOffsets {
-		into.AttrOffsets[i] = binary.LittleEndian.Uint32(p[i*4:])
-	}
-	if err := checkAttrOffsets(into.AttrOffsets, cnt, attrBytes, into.ID); err != nil {
-		into.AttrOffsets = into.AttrOffsets[:0]
-		return err
-	}
-	into.AttrData = append(into.AttrData, p[(cnt+1)*4:]...)
-	return nil
-}
-
-// checkBucket verifies one whole encoded bucket (length, magic, checksum,
-// version, reserved bytes, dimension, exact size) and returns its vector
-// count, dimension and attribute bytes. Nothing is trusted before it is
-// checked against len(src).
-func checkBucket(src []byte) (n, dim, attrBytes int, err error) {
-	if len(src) < minBucketBytes {
-		return 0, 0, 0, corruptf("bucket: %d bytes", len(src))
-	}
-	if string(src[:4]) != BucketMagic {
-		return 0, 0, 0, corruptf("bucket: bad magic")
-	}
-	end := len(src) - bucketTrailerBytes
-	if crc32.Checksum(src[:end], castagnoli) != binary.LittleEndian.Uint32(src[end:]) {
-		return 0, 0, 0, corruptf("bucket: checksum mismatch")
-	}
-	if src[4] != BucketVersion {
-		return 0, 0, 0, fmt.Errorf("%w: bucket version %d", ErrUnsupportedVersion, src[4])
-	}
-	if src[5]|src[6]|src[7] != 0 {
-		return 0, 0, 0, corruptf("bucket: reserved bytes set")
-	}
-	id := binary.LittleEndian.Uint32(src[8:])
-	cnt := uint64(binary.LittleEndian.Uint32(src[12:]))
-	d := uint64(binary.LittleEndian.Uint32(src[16:]))
-	if d == 0 || d > MaxDim {
-		return 0, 0, 0, corruptf("bucket %d: dim %d", id, d)
-	}
-	a := uint64(binary.LittleEndian.Uint32(src[20:]))
-	if encodedBytes(cnt, d)+attrSectionBytes(cnt, a) != uint64(len(src)) {
-		return 0, 0, 0, corruptf("bucket %d: %d vectors of dim %d with %d attribute bytes in %d bytes", id, cnt, d, a, len(src))
-	}
-	return int(cnt), int(d), int(a), nil
-}
-
-// checkAttrOffsets verifies the attribute offsets of a bucket of n vectors
-// with attrBytes bytes of attributes: they start at 0, never decrease and
-// end at attrBytes.
-func checkAttrOffsets(offs []uint32, n, attrBytes int, id uint32) error {
-	prev := uint32(0)
-	for i, o := range offs {
-		if o < prev || int(o) > attrBytes || (i == 0 && o != 0) || (i == n && int(o) != attrBytes) {
-			return corruptf("bucket %d: attribute offset %d of %d out of order", id, i, n)
-		}
-		prev = o
 	}
 	return nil
 }

@@ -59,8 +59,8 @@ func TestBucketRoundTrip(t *testing.T) {
 			b.Vectors[len(b.Vectors)-1] = float32(math.Inf(-1))
 		}
 		enc := appendBucket(nil, b)
-		if uint64(len(enc)) != encodedBytes(uint64(n), uint64(dim)) {
-			t.Fatalf("encoded %d bytes, want %d", len(enc), encodedBytes(uint64(n), uint64(dim)))
+		if uint64(len(enc)) != minEncodedBytes(uint64(n), uint64(dim)) {
+			t.Fatalf("encoded %d bytes, want %d", len(enc), minEncodedBytes(uint64(n), uint64(dim)))
 		}
 		if err := decodeBucket(enc, &into); err != nil {
 			t.Fatalf("bucket %d (n %d dim %d): %v", i, n, dim, err)
@@ -184,7 +184,7 @@ func FuzzDecode(f *testing.F) {
 
 func FuzzDecodeManifest(f *testing.F) {
 	f.Add(encodeManifest(&manifest{seq: 1, nextSeg: 3, dim: 2, live: map[uint32]Entry{
-		7: {Loc: Loc{Segment: 2, Offset: 10, Length: int32(encodedBytes(1, 2))}, Centroid: []float32{1, 2}, Count: 1},
+		7: {Loc: Loc{Segment: 2, Offset: 10, Length: int32(minEncodedBytes(1, 2)), Head: int32(minEncodedBytes(1, 2) - 8)}, Centroid: []float32{1, 2}, Count: 1},
 	}, meta: []byte("x")}))
 	f.Add(encodeCurrent(5))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -208,7 +208,7 @@ func TestManifestRoundTrip(t *testing.T) {
 			for j := range c {
 				c[j] = r.Float32()
 			}
-			m.live[r.Uint32()] = Entry{Loc: Loc{Segment: r.Uint32N(50), Offset: r.Int64N(1 << 40), Length: int32(encodedBytes(uint64(cnt), uint64(dim)))}, Centroid: c, Count: cnt}
+			m.live[r.Uint32()] = Entry{Loc: Loc{Segment: r.Uint32N(50), Offset: r.Int64N(1 << 40), Length: int32(minEncodedBytes(uint64(cnt), uint64(dim))), Head: int32(minEncodedBytes(uint64(cnt), uint64(dim)) - 4*uint64(cnt*dim))}, Centroid: c, Count: cnt}
 		}
 		enc := encodeManifest(m)
 		got, err := decodeManifest(enc)

@@ -19,14 +19,14 @@ const (
 	// ManifestMagic starts every manifest.
 	ManifestMagic = "SBMF"
 	// ManifestVersion is the manifest format version.
-	ManifestVersion = 1
+	ManifestVersion = 2
 	// CurrentMagic starts CURRENT.
 	CurrentMagic = "SBCU"
 	// CurrentVersion is the CURRENT format version.
 	CurrentVersion = 1
 
 	manifestHeaderBytes = 12 // magic, version, 3 reserved, body length
-	manifestEntryBytes  = 24 // bucket id, segment, offset, length, count (+ centroid)
+	manifestEntryBytes  = 28 // bucket id, segment, offset, length, head length, count (+ centroid)
 	currentBytes        = current.Size
 	maxManifestBytes    = 1 << 31
 	currentName         = "CURRENT"
@@ -37,11 +37,13 @@ const (
 )
 
 // Loc is where an encoded bucket lives: Length bytes at Offset in segment
-// file Segment.
+// file Segment, of which the first Head are its head (what a search probe
+// reads) and the rest its float32 vectors.
 type Loc struct {
 	Segment uint32
 	Offset  int64
 	Length  int32
+	Head    int32
 }
 
 // Entry is one live bucket of a manifest.
@@ -49,6 +51,16 @@ type Entry struct {
 	Loc      Loc
 	Centroid []float32 // len Dim
 	Count    int       // vectors in the bucket
+}
+
+// locFits reports whether e's Loc can hold e.Count vectors of dim: a
+// head of at least the size without attributes, and exactly the vectors
+// after it.
+func (e Entry) locFits(dim int) bool {
+	n, d := uint64(e.Count), uint64(dim)
+	head, _ := sizes(n, d, 0)
+	return e.Count >= 0 && e.Loc.Head >= 0 && e.Loc.Length >= 0 && uint64(e.Loc.Head) >= head &&
+		uint64(e.Loc.Length) == uint64(e.Loc.Head)+4*n*d
 }
 
 // manifest is one committed set of live buckets. Immutable once installed.
@@ -112,6 +124,7 @@ func encodeManifest(m *manifest) []byte {
 		b = binary.LittleEndian.AppendUint32(b, e.Loc.Segment)
 		b = binary.LittleEndian.AppendUint64(b, uint64(e.Loc.Offset))
 		b = binary.LittleEndian.AppendUint32(b, uint32(e.Loc.Length))
+		b = binary.LittleEndian.AppendUint32(b, uint32(e.Loc.Head))
 		b = binary.LittleEndian.AppendUint32(b, uint32(e.Count))
 		for _, f := range e.Centroid {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
@@ -171,12 +184,12 @@ func decodeManifest(src []byte) (*manifest, error) {
 			Segment: binary.LittleEndian.Uint32(p[4:]),
 			Offset:  int64(binary.LittleEndian.Uint64(p[8:])),
 			Length:  int32(binary.LittleEndian.Uint32(p[16:])),
-		}, Count: int(binary.LittleEndian.Uint32(p[20:]))}
+			Head:    int32(binary.LittleEndian.Uint32(p[20:])),
+		}, Count: int(binary.LittleEndian.Uint32(p[24:]))}
 		if _, dup := m.live[id]; dup {
 			return nil, corruptf("manifest: bucket %d repeated", id)
 		}
-		if e.Loc.Segment >= m.nextSeg || e.Loc.Offset < 0 || e.Loc.Offset > 1<<50 ||
-			uint64(e.Loc.Length) < encodedBytes(uint64(e.Count), uint64(m.dim)) {
+		if e.Loc.Segment >= m.nextSeg || e.Loc.Offset < 0 || e.Loc.Offset > 1<<50 || !e.locFits(m.dim) {
 			return nil, corruptf("manifest: bucket %d at %+v with %d vectors", id, e.Loc, e.Count)
 		}
 		e.Centroid = cents[i*m.dim : (i+1)*m.dim : (i+1)*m.dim]

@@ -41,40 +41,34 @@ func decodeF32s(dst []float32, src []byte) {
 	}
 }
 
-// viewBucket decodes the verified encoding src (see decodeBucket: the
-// checks are the same) into views of src, without copying, when the
-// machine is little-endian and src is 8-byte aligned; otherwise it copies
-// like decodeBucket. into keeps src as its read buffer.
-func viewBucket(src []byte, into *Bucket) error {
-	if !littleEndian || len(src) == 0 || uintptr(unsafe.Pointer(&src[0]))%8 != 0 {
-		into.Reset(into.ID, into.Dim)
-		return decodeBucket(src, into)
+// decodeU32s fills dst from the little-endian words of src.
+func decodeU32s(dst []uint32, src []byte) {
+	if len(dst) == 0 {
+		return
 	}
-	n, d, attrBytes, err := checkBucket(src)
-	if err != nil {
-		return err
+	if littleEndian {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), len(dst)*4), src)
+		return
 	}
-	into.ID, into.Dim = binary.LittleEndian.Uint32(src[8:]), d
-	into.view = true
-	p := bucketHeaderBytes
-	into.IDs = unsafe.Slice((*uint64)(unsafe.Pointer(&src[p])), n)[:n:n]
-	p += 8 * n
-	into.Versions = unsafe.Slice((*uint64)(unsafe.Pointer(&src[p])), n)[:n:n]
-	p += 8 * n
-	into.Vectors = unsafe.Slice((*float32)(unsafe.Pointer(&src[p])), n*d)[: n*d : n*d]
-	p += 4 * n * d
-	into.AttrOffsets, into.AttrData = nil, nil
-	if attrBytes == 0 {
+	for i := range dst {
+		dst[i] = binary.LittleEndian.Uint32(src[i*4:])
+	}
+}
+
+// viewOf returns the n values of type T at offset off of b, in place (b
+// must be suitably aligned: the caller checks b's start is 8-aligned and
+// every section offset is a multiple of 8).
+func viewOf[T uint32 | uint64 | float32](b []byte, off, n int) []T {
+	if n == 0 {
+		return []T{}
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(&b[off])), n)[:n:n]
+}
+
+// bytesOf returns the memory of v as bytes (little-endian machines only).
+func bytesOf(v []float32) []byte {
+	if len(v) == 0 {
 		return nil
 	}
-	offs := unsafe.Slice((*uint32)(unsafe.Pointer(&src[p])), n+1)[: n+1 : n+1]
-	if err := checkAttrOffsets(offs, n, attrBytes, into.ID); err != nil {
-		into.IDs, into.Versions, into.Vectors = nil, nil, nil
-		into.view = false
-		return err
-	}
-	into.AttrOffsets = offs
-	p += 4 * (n + 1)
-	into.AttrData = src[p : p+attrBytes : p+attrBytes]
-	return nil
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
 }

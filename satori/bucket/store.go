@@ -1,8 +1,10 @@
 package bucket
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"maps"
@@ -384,7 +386,7 @@ func (s *Store) Write(b *Bucket) (Loc, error) {
 		s.active = nil
 		return Loc{}, fmt.Errorf("satori/bucket: write bucket %d to segment %d: %w", b.ID, sg.num, err)
 	}
-	loc := Loc{Segment: sg.num, Offset: off, Length: int32(size)}
+	loc := Loc{Segment: sg.num, Offset: off, Length: int32(size), Head: int32(binary.LittleEndian.Uint32(s.encBuf[24:]))}
 	sg.sizeBytes.Store(off + size)
 	if cap(s.encBuf) > maxKeptEncBuf {
 		s.encBuf = nil // one oversized bucket must not pin its memory
@@ -446,7 +448,7 @@ func (s *Store) Commit(live map[uint32]Entry, meta []byte) error {
 		switch {
 		case len(e.Centroid) != s.dim:
 			bad = fmt.Errorf("%w: bucket %d: centroid of %d floats, dim %d", ErrInvalid, id, len(e.Centroid), s.dim)
-		case e.Count < 0 || uint64(e.Count) > math.MaxUint32 || int64(e.Loc.Length) < int64(encodedBytes(uint64(e.Count), uint64(s.dim))):
+		case e.Count < 0 || uint64(e.Count) > math.MaxUint32 || !e.locFits(s.dim):
 			bad = fmt.Errorf("%w: bucket %d: %d vectors in %d bytes", ErrInvalid, id, e.Count, e.Loc.Length)
 		case sg == nil || e.Loc.Offset < 0 || e.Loc.Offset > sg.sizeBytes.Load()-int64(e.Loc.Length): // no overflow: Length >= 0 here
 			bad = fmt.Errorf("%w: bucket %d: %+v is outside written data", ErrInvalid, id, e.Loc)
@@ -537,16 +539,66 @@ func (m *manifest) copyLive() map[uint32]Entry {
 	return live
 }
 
-// Read reads the bucket at loc with one ReadAt of exactly loc.Length bytes
-// into a pooled buffer, verifies its checksum and decodes it into into,
-// reusing into's slices. Bytes that fail verification give an error
-// wrapping ErrCorrupt, never data. A Loc whose segment has been deleted
-// gives ErrNotFound; a View pins the segments of its manifest. A Loc past
-// the written end of its segment gives ErrInvalid, before any buffer is
-// sized by it. Read is
-// safe for concurrent use with everything but Close.
+// Read reads the whole bucket at loc (head and vectors) with one ReadAt of
+// exactly loc.Length bytes into into's read buffer, verifies the head
+// checksum and every vector's, and points into's slices at the buffer
+// (copies on big-endian machines). Bytes that fail verification give an
+// error wrapping ErrCorrupt, never data. A Loc whose segment has been
+// deleted gives ErrNotFound; a View pins the segments of its manifest. A
+// Loc past the written end of its segment gives ErrInvalid, before any
+// buffer is sized by it. Read is safe for concurrent use with everything
+// but Close.
 func (s *Store) Read(loc Loc, into *Bucket) error {
-	if loc.Length < minBucketBytes || loc.Offset < 0 {
+	return s.withSegment(loc, loc.Length, func(sg *segment) error { return s.readInto(sg, loc, loc.Length, into, true) })
+}
+
+// ReadHead reads only the head of the bucket at loc (ids, versions, the
+// u8 codes and their quantizer, the vector checksums and the attributes:
+// what a search probe scans) into into, as Read does; into.Vectors is
+// left empty. The float32 vectors are loc.Length-loc.Head more bytes that
+// ReadVector fetches one at a time.
+func (s *Store) ReadHead(loc Loc, into *Bucket) error {
+	return s.withSegment(loc, loc.Head, func(sg *segment) error { return s.readInto(sg, loc, loc.Head, into, false) })
+}
+
+// ReadVector reads vector i of the bucket at loc into dst (len dim) with
+// one ReadAt and checks it against sum, its CRC32C from the bucket's head
+// (VectorCRCs[i]): a mismatch is ErrCorrupt. It allocates nothing on
+// little-endian machines.
+func (s *Store) ReadVector(loc Loc, i int, sum uint32, dst []float32) error {
+	if len(dst) != s.dim {
+		return fmt.Errorf("satori/bucket: read vector: %w: dst of %d floats, dim %d", ErrInvalid, len(dst), s.dim)
+	}
+	size := int64(4 * s.dim)
+	off := int64(loc.Head) + int64(i)*size
+	if i < 0 || loc.Head < 0 || off+size > int64(loc.Length) {
+		return fmt.Errorf("satori/bucket: read vector %d of %+v: %w", i, loc, ErrInvalid)
+	}
+	return s.withSegment(loc, loc.Length, func(sg *segment) error {
+		var buf []byte
+		if littleEndian {
+			buf = bytesOf(dst)
+		} else {
+			buf = make([]byte, size)
+		}
+		if err := readFull(sg.f, buf, loc.Offset+off); err != nil {
+			return fmt.Errorf("satori/bucket: read vector %d of %+v: %w", i, loc, err)
+		}
+		if crc32.Checksum(buf, castagnoli) != sum {
+			return fmt.Errorf("satori/bucket: read vector %d of %+v: %w", i, loc, corruptf("vector checksum mismatch"))
+		}
+		if !littleEndian {
+			decodeF32s(dst, buf)
+		}
+		return nil
+	})
+}
+
+// withSegment runs fn on loc's segment, holding a reference so that the
+// file stays open, after checking that loc is written data and size fits
+// in it.
+func (s *Store) withSegment(loc Loc, size int32, fn func(*segment) error) error {
+	if size < minBucketBytes || loc.Offset < 0 || size > loc.Length {
 		return fmt.Errorf("satori/bucket: read %+v: %w", loc, ErrInvalid)
 	}
 	s.mu.Lock()
@@ -565,7 +617,7 @@ func (s *Store) Read(loc Loc, into *Bucket) error {
 	}
 	sg.refs++
 	s.mu.Unlock()
-	err := s.readSegment(sg, loc, into)
+	err := fn(sg)
 	s.mu.Lock()
 	var dead []*segment
 	if !s.closed {
@@ -576,26 +628,32 @@ func (s *Store) Read(loc Loc, into *Bucket) error {
 	return err
 }
 
-func (s *Store) readSegment(sg *segment, loc Loc, into *Bucket) error {
-	if into.view {
-		// The slices are views of raw: detach them before raw is reused.
-		into.IDs, into.Versions, into.Vectors, into.AttrOffsets, into.AttrData = nil, nil, nil, nil, nil
-		into.view = false
-	}
-	into.raw = resize(into.raw, int(loc.Length))
-	buf := into.raw
-	n, err := sg.f.ReadAt(buf, loc.Offset)
-	if n < len(buf) {
-		if err == nil || errors.Is(err, io.EOF) {
-			return fmt.Errorf("satori/bucket: read %+v: %w: %d of %d bytes", loc, ErrCorrupt, n, len(buf))
-		}
+// readInto reads size bytes at loc into into's read buffer and views them
+// (the whole bucket, or its head).
+func (s *Store) readInto(sg *segment, loc Loc, size int32, into *Bucket, whole bool) error {
+	into.detach() // the slices may be views of raw, about to be overwritten
+	into.raw = resize(into.raw, int(size))
+	if err := readFull(sg.f, into.raw, loc.Offset); err != nil {
 		return fmt.Errorf("satori/bucket: read %+v: %w", loc, err)
 	}
-	if err := viewBucket(buf, into); err != nil {
+	if err := viewBucket(into.raw, into, whole); err != nil {
 		return fmt.Errorf("satori/bucket: read %+v: %w", loc, err)
 	}
 	if into.Dim != s.dim {
 		return fmt.Errorf("satori/bucket: read %+v: %w: dim %d in a store of dim %d", loc, ErrCorrupt, into.Dim, s.dim)
+	}
+	return nil
+}
+
+// readFull reads len(buf) bytes at off; a short read is ErrCorrupt (the
+// manifest promised them).
+func readFull(f vfs.File, buf []byte, off int64) error {
+	n, err := f.ReadAt(buf, off)
+	if n < len(buf) {
+		if err == nil || errors.Is(err, io.EOF) {
+			return fmt.Errorf("%w: %d of %d bytes", ErrCorrupt, n, len(buf))
+		}
+		return err
 	}
 	return nil
 }

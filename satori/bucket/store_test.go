@@ -356,3 +356,79 @@ func TestOpenMissingOrShortSegment(t *testing.T) {
 		}
 	}
 }
+
+// TestReadHeadAndVector: ReadHead gives ids, versions, attributes and
+// u8 codes within half a quantization step of every component, without
+// the vectors; ReadVector returns each vector exactly, and a flipped byte
+// in a vector is ErrCorrupt from ReadVector (and from Read) while
+// ReadHead, which does not cover it, still succeeds.
+func TestReadHeadAndVector(t *testing.T) {
+	fsys := vfs.NewMem()
+	s := mustCreate(t, fsys, Options{Dim: 5})
+	defer s.Close()
+	r := rand.New(rand.NewPCG(8, 0))
+	var b Bucket
+	b.Reset(3, 5)
+	for i := range 40 {
+		var a []byte
+		if i%3 == 0 {
+			a = []byte{byte(i), 1, 2}
+		}
+		v := make([]float32, 5)
+		for j := range v {
+			v[j] = float32(r.NormFloat64() * float64(j+1))
+		}
+		v[4] = 7 // a constant dimension: scale 0
+		b.Append(uint64(100+i), uint64(i+1), v, a)
+	}
+	e := writeEntry(t, s, &b)
+	var head Bucket
+	if err := s.ReadHead(e.Loc, &head); err != nil {
+		t.Fatal(err)
+	}
+	if len(head.Vectors) != 0 || len(head.Codes) != 40*5 || len(head.VectorCRCs) != 40 {
+		t.Fatalf("head: %d vectors, %d codes, %d sums", len(head.Vectors), len(head.Codes), len(head.VectorCRCs))
+	}
+	got := make([]float32, 5)
+	for i := range 40 {
+		if head.IDs[i] != b.IDs[i] || head.Versions[i] != b.Versions[i] || !slices.Equal(head.Attrs(i), b.Attrs(i)) {
+			t.Fatalf("vector %d: head differs", i)
+		}
+		for j, c := range head.Code(i) {
+			approx := head.Min[j] + head.Scale[j]*float32(c)
+			if d := math.Abs(float64(approx - b.Vector(i)[j])); d > float64(head.Scale[j])/2+1e-5 {
+				t.Fatalf("vector %d dim %d: code %d decodes to %v, value %v (scale %v)", i, j, c, approx, b.Vector(i)[j], head.Scale[j])
+			}
+		}
+		if err := s.ReadVector(e.Loc, i, head.VectorCRCs[i], got); err != nil || !slices.Equal(got, b.Vector(i)) {
+			t.Fatalf("ReadVector %d: %v %v, want %v", i, got, err, b.Vector(i))
+		}
+	}
+	if err := s.ReadVector(e.Loc, 40, 0, got); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("ReadVector past the end: %v", err)
+	}
+	// Flip a byte of vector 7 on disk.
+	f, err := fsys.OpenReadWrite(filepath.Join(testDir, segmentName(e.Loc.Segment)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := e.Loc.Offset + int64(e.Loc.Head) + 7*20 + 2
+	var one [1]byte
+	f.ReadAt(one[:], off)
+	one[0] ^= 0x10
+	f.WriteAt(one[:], off)
+	f.Close()
+	if err := s.ReadVector(e.Loc, 7, head.VectorCRCs[7], got); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("ReadVector of a damaged vector: %v", err)
+	}
+	if err := s.ReadVector(e.Loc, 8, head.VectorCRCs[8], got); err != nil {
+		t.Fatalf("ReadVector of an intact neighbour: %v", err)
+	}
+	var whole Bucket
+	if err := s.Read(e.Loc, &whole); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Read of a bucket with a damaged vector: %v", err)
+	}
+	if err := s.ReadHead(e.Loc, &head); err != nil {
+		t.Fatalf("ReadHead of a bucket whose vectors are damaged: %v", err)
+	}
+}

@@ -6,8 +6,10 @@
 //
 // Every kernel processes only whole blocks (8 or 16 float32 lanes, 16 or 32
 // bytes) and ignores the remainder; the Go wrappers in kernels_amd64.go add
-// the tail. The kernels read len(a) elements of a and b, so callers pass
-// equal lengths.
+// the tail. Each kernel takes its element count from the slice its doc
+// comment names and reads that many elements of every argument, so callers
+// pass equal lengths; the multi-row kernels (f32U8RowsKernel) read several
+// code vectors stored back to back and write one result per vector.
 package main
 
 import (
@@ -24,11 +26,15 @@ type isa struct {
 	vecBytes int    // bytes in one vector register
 	vec      func() VecVirtual
 	zero     func(x VecVirtual) // zeroes a register (VPXORD needs AVX-512F for zmm)
+	// rows is the number of code vectors the multi-row kernels scan per
+	// pass: rows*unroll accumulators plus the query, the weights and two
+	// temporaries must fit in the register file (16 ymm, 32 zmm).
+	rows int
 }
 
 var (
-	avx2   = isa{name: "AVX2", vecBytes: 32, vec: YMM, zero: func(x VecVirtual) { VPXOR(x, x, x) }}
-	avx512 = isa{name: "AVX512", vecBytes: 64, vec: ZMM, zero: func(x VecVirtual) { VPXORD(x, x, x) }}
+	avx2   = isa{name: "AVX2", vecBytes: 32, vec: YMM, zero: func(x VecVirtual) { VPXOR(x, x, x) }, rows: 2}
+	avx512 = isa{name: "AVX512", vecBytes: 64, vec: ZMM, zero: func(x VecVirtual) { VPXORD(x, x, x) }, rows: 4}
 )
 
 // unroll is the number of independent accumulators in the main loop; it hides
@@ -41,6 +47,10 @@ func main() {
 		floatKernel(s, "dot", false)
 		u8Kernel(s, "l2SquaredU8", true)
 		u8Kernel(s, "dotU8", false)
+		f32U8Kernel(s, "l2SquaredWeightedU8", true)
+		f32U8Kernel(s, "dotF32U8", false)
+		f32U8RowsKernel(s, "l2SquaredWeightedU8", true)
+		f32U8RowsKernel(s, "dotF32U8", false)
 	}
 	Generate()
 }
@@ -93,6 +103,23 @@ func floatKernel(s isa, name string, l2 bool) {
 	JMP(LabelRef("loopSingle"))
 
 	Label("reduce")
+	reduceFloat(s, acc)
+}
+
+// reduceFloat stores the sum of the accumulators (sumLanes) as the float32
+// result and returns.
+func reduceFloat(s isa, acc [unroll]VecVirtual) {
+	x := sumLanes(s, acc)
+	VZEROUPPER()
+	Store(x, ReturnIndex(0))
+	RET()
+}
+
+// sumLanes adds the float32 lanes of the accumulators (pairwise, then
+// halving the register) and returns the xmm register whose lane 0 holds the
+// sum. Every kernel reduces in this order, so the multi-row kernels give the
+// single-row results bit for bit.
+func sumLanes(s isa, acc [unroll]VecVirtual) Register {
 	VADDPS(acc[1], acc[0], acc[0])
 	VADDPS(acc[3], acc[2], acc[2])
 	VADDPS(acc[2], acc[0], acc[0])
@@ -108,9 +135,7 @@ func floatKernel(s isa, name string, l2 bool) {
 	VADDPS(hi, x, x)
 	VHADDPS(x, x, x)
 	VHADDPS(x, x, x)
-	VZEROUPPER()
-	Store(x, ReturnIndex(0))
-	RET()
+	return x
 }
 
 // u8Kernel emits name+ISA(a, b []uint8) uint32. Bytes are zero-extended to
@@ -185,5 +210,192 @@ func u8Kernel(s isa, name string, l2 bool) {
 	VMOVD(x, r)
 	VZEROUPPER()
 	Store(r, ReturnIndex(0))
+	RET()
+}
+
+// f32U8Kernel emits the asymmetric kernels that compare a float32 query with
+// a vector of uint8 codes, one float32 lane per code byte:
+//
+//	l2:  name+ISA(q, w []float32, c []uint8) float32 = sum w*(q-c)^2
+//	dot: name+ISA(a []float32, c []uint8) float32    = sum a*c
+//
+// VPMOVZXBD widens 8 (ymm) or 16 (zmm) code bytes to int32 lanes and
+// VCVTDQ2PS converts them exactly to float32. For l2 the difference is
+// formed as c-q, which is -(q-c) exactly (rounding is symmetric), so that q
+// can be a memory operand; the term is then (w*d)*d as in the Go kernel.
+func f32U8Kernel(s isa, name string, l2 bool) {
+	lanes := s.vecBytes / 4 // float32 lanes, and code bytes, per vector
+	sig := "func(a []float32, c []uint8) float32"
+	if l2 {
+		sig = "func(q, w []float32, c []uint8) float32"
+	}
+	TEXT(name+s.name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s%s processes len(c) rounded down to a multiple of %d elements.", name, s.name, lanes))
+	var pq, pw Register // query (a for dot) and, for l2, weights
+	if l2 {
+		pq = Load(Param("q").Base(), GP64())
+		pw = Load(Param("w").Base(), GP64())
+	} else {
+		pq = Load(Param("a").Base(), GP64())
+	}
+	pc := Load(Param("c").Base(), GP64())
+	n := Load(Param("c").Len(), GP64())
+
+	var acc [unroll]VecVirtual
+	for i := range acc {
+		acc[i] = s.vec()
+		s.zero(acc[i])
+	}
+	step := func(k int, elems int) {
+		x := s.vec()
+		VPMOVZXBD(Mem{Base: pc, Disp: elems}, x)
+		VCVTDQ2PS(x, x)
+		if l2 {
+			VSUBPS(Mem{Base: pq, Disp: 4 * elems}, x, x) // x = c-q = -d
+			t := s.vec()
+			VMULPS(Mem{Base: pw, Disp: 4 * elems}, x, t) // t = w*(-d)
+			VFMADD231PS(x, t, acc[k])                    // acc += (w*d)*d
+		} else {
+			VFMADD231PS(Mem{Base: pq, Disp: 4 * elems}, x, acc[k])
+		}
+	}
+	advance := func(elems int) {
+		ADDQ(U32(4*elems), pq)
+		if l2 {
+			ADDQ(U32(4*elems), pw)
+		}
+		ADDQ(U32(elems), pc)
+		SUBQ(U32(elems), n)
+	}
+
+	Label("loopUnrolled")
+	CMPQ(n, U32(unroll*lanes))
+	JL(LabelRef("loopSingle"))
+	for k := 0; k < unroll; k++ {
+		step(k, k*lanes)
+	}
+	advance(unroll * lanes)
+	JMP(LabelRef("loopUnrolled"))
+
+	Label("loopSingle")
+	CMPQ(n, U32(lanes))
+	JL(LabelRef("reduce"))
+	step(0, 0)
+	advance(lanes)
+	JMP(LabelRef("loopSingle"))
+
+	Label("reduce")
+	reduceFloat(s, acc)
+}
+
+// f32U8RowsKernel emits the multi-row form of f32U8Kernel, used by the batch
+// functions: name+"Rows"+ISA(q, w []float32, c []uint8, out []float32) (for
+// dot, (a []float32, c []uint8, out []float32)) scans s.rows code vectors of
+// len(q) bytes stored back to back in c and writes their sums over len(q)
+// rounded down to a whole vector to out[0:s.rows]. Each query and weight
+// vector is loaded once per pass instead of once per row, which is what
+// bounds the single-row kernel. Every row keeps its own four accumulators,
+// fed and reduced exactly as in f32U8Kernel, so out[r] equals the
+// single-row result bit for bit.
+func f32U8RowsKernel(s isa, name string, l2 bool) {
+	lanes := s.vecBytes / 4
+	qname, sig := "a", "func(a []float32, c []uint8, out []float32)"
+	if l2 {
+		qname, sig = "q", "func(q, w []float32, c []uint8, out []float32)"
+	}
+	TEXT(name+"Rows"+s.name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%sRows%s scans %d rows of len(%s) codes in c, each over len(%s) rounded down to a multiple of %d elements, into out[:%d].",
+		name, s.name, s.rows, qname, qname, lanes, s.rows))
+	pq := Load(Param(qname).Base(), GP64())
+	var pw Register
+	if l2 {
+		pw = Load(Param("w").Base(), GP64())
+	}
+	pc := Load(Param("c").Base(), GP64())
+	pout := Load(Param("out").Base(), GP64())
+	n := Load(Param(qname).Len(), GP64())
+	stride := GP64() // bytes from one row to the next
+	MOVQ(n, stride)
+	var pc2 Register // row 2, so that rows 2 and 3 are addressed like 0 and 1
+	if s.rows > 2 {
+		pc2 = GP64()
+		LEAQ(Mem{Base: pc, Index: stride, Scale: 2}, pc2)
+	}
+	row := func(r, disp int) Mem {
+		base := pc
+		if r >= 2 {
+			base = pc2
+		}
+		m := Mem{Base: base, Disp: disp}
+		if r%2 == 1 {
+			m.Index, m.Scale = stride, 1
+		}
+		return m
+	}
+
+	acc := make([][unroll]VecVirtual, s.rows)
+	for r := range acc {
+		for k := range acc[r] {
+			acc[r][k] = s.vec()
+			s.zero(acc[r][k])
+		}
+	}
+	step := func(k int, elems int) {
+		xq := s.vec()
+		VMOVUPS(Mem{Base: pq, Disp: 4 * elems}, xq)
+		var xw VecVirtual
+		if l2 {
+			xw = s.vec()
+			VMOVUPS(Mem{Base: pw, Disp: 4 * elems}, xw)
+		}
+		for r := range s.rows {
+			x := s.vec()
+			VPMOVZXBD(row(r, elems), x)
+			VCVTDQ2PS(x, x)
+			if l2 {
+				VSUBPS(xq, x, x) // x = c-q = -d
+				t := s.vec()
+				VMULPS(xw, x, t)             // t = w*(-d)
+				VFMADD231PS(x, t, acc[r][k]) // acc += (w*d)*d
+			} else {
+				VFMADD231PS(xq, x, acc[r][k])
+			}
+		}
+	}
+	advance := func(elems int) {
+		ADDQ(U32(4*elems), pq)
+		if l2 {
+			ADDQ(U32(4*elems), pw)
+		}
+		ADDQ(U32(elems), pc)
+		if s.rows > 2 {
+			ADDQ(U32(elems), pc2)
+		}
+		SUBQ(U32(elems), n)
+	}
+
+	Label("loopUnrolled")
+	CMPQ(n, U32(unroll*lanes))
+	JL(LabelRef("loopSingle"))
+	for k := 0; k < unroll; k++ {
+		step(k, k*lanes)
+	}
+	advance(unroll * lanes)
+	JMP(LabelRef("loopUnrolled"))
+
+	Label("loopSingle")
+	CMPQ(n, U32(lanes))
+	JL(LabelRef("reduce"))
+	step(0, 0)
+	advance(lanes)
+	JMP(LabelRef("loopSingle"))
+
+	Label("reduce")
+	for r := range s.rows {
+		VMOVSS(sumLanes(s, acc[r]), Mem{Base: pout, Disp: 4 * r})
+	}
+	VZEROUPPER()
 	RET()
 }
