@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -363,11 +364,54 @@ type vectorChildProc struct {
 	built  vectorMsg
 }
 
+// vectorLeanEngines are the pure-Go sides: their children run the lean
+// build of this harness (-tags reefonly: no DuckDB, FAISS or OpenBLAS
+// linked in), so that their RSS is the engine's and the Go runtime's, not
+// the peers' library pages (about 50 MB of them, mostly OpenBLAS's
+// buffers).
+var vectorLeanEngines = map[string]bool{"reef": true, "exact": true}
+
+var leanChild struct {
+	once sync.Once
+	bin  string
+	err  error
+}
+
+// leanChildBinary builds the lean harness once per invocation into dir.
+func leanChildBinary(ctx context.Context, dir string) (string, error) {
+	leanChild.once.Do(func() {
+		goBin, err := goCommand()
+		if err != nil {
+			leanChild.err = err
+			return
+		}
+		modDir, err := reefModuleDir(ctx, goBin)
+		if err != nil {
+			leanChild.err = err
+			return
+		}
+		bin := filepath.Join(dir, "vector-child-lean")
+		cmd := exec.CommandContext(ctx, goBin, "build", "-tags", "reefonly", "-o", bin, ".")
+		cmd.Dir = filepath.Join(modDir, "bench")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			leanChild.err = fmt.Errorf("vector: build the lean child (go build -tags reefonly in %s): %v\n%s", cmd.Dir, err, out)
+			return
+		}
+		leanChild.bin = bin
+	})
+	return leanChild.bin, leanChild.err
+}
+
 // startVectorChild starts a child for spec and waits for its index.
 func startVectorChild(ctx context.Context, spec vectorChildSpec, log io.Writer) (*vectorChildProc, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("vector: re-execute the harness: %w", err)
+	}
+	if vectorLeanEngines[spec.Engine] {
+		if exe, err = leanChildBinary(ctx, filepath.Dir(spec.Dir)); err != nil {
+			return nil, err
+		}
 	}
 	specJSON, err := json.Marshal(spec)
 	if err != nil {

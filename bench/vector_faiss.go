@@ -1,3 +1,5 @@
+//go:build !reefonly
+
 package main
 
 // #cgo CXXFLAGS: -std=c++17 -O2 -fopenmp

@@ -1,3 +1,6 @@
+// go:build constraint below keeps FAISS out of the lean vector child (-tags reefonly).
+//go:build !reefonly
+
 // vector_faiss_shim.cpp: see vector_faiss_shim.h.
 
 #include "vector_faiss_shim.h"
