@@ -536,18 +536,3 @@ func (db *DB) checkVector(v []float32) ([]float32, error) {
 	}
 	return out, nil
 }
-
-// abandon closes the files without writing anything out, as a process
-// crash would leave them (tests only: recovery must replay the log).
-func (db *DB) abandon() {
-	db.mu.Lock()
-	db.closed = true
-	db.roomCond.Broadcast()
-	db.mu.Unlock()
-	if !db.opts.DisableMaintenance {
-		close(db.stop)
-	}
-	<-db.done
-	db.wal.close()
-	db.store.Close()
-}
