@@ -29,7 +29,9 @@ func (e *reefEngine) Name() string     { return "reef" }
 func (e *reefEngine) KnobName() string { return "probes" }
 
 // Knobs sweeps the buckets probed per query.
-func (e *reefEngine) Knobs() []int { return []int{2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256} }
+func (e *reefEngine) Knobs() []int {
+	return []int{2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024}
+}
 
 func (e *reefEngine) SetKnob(v int) error {
 	e.probes = v

@@ -85,7 +85,7 @@ type DB struct {
 	pending map[uint64]uint64 // first LSN of each write in flight → its count
 
 	mu         sync.RWMutex
-	index      map[uint64]slot
+	index      idIndex
 	buckets    map[uint32]*bstate
 	nextBucket uint32
 	deltaBytes int64
@@ -257,7 +257,6 @@ func Open(dir string, opts Options) (*DB, error) {
 		metric:  opts.Metric,
 		store:   store,
 		pending: make(map[uint64]uint64),
-		index:   make(map[uint64]slot),
 		buckets: make(map[uint32]*bstate),
 		maint:   make(chan struct{}, 1),
 		stop:    make(chan struct{}),
@@ -336,10 +335,10 @@ func (db *DB) recover(dir string, m meta) error {
 			if ver == 0 || ver >= m.nextLSN {
 				return fmt.Errorf("%w: bucket %d holds version %d, next LSN %d", ErrCorrupt, id, ver, m.nextLSN)
 			}
-			old, ok := db.index[vid]
+			old, ok := db.index.get(vid)
 			switch {
 			case !ok:
-				db.index[vid] = slot{ver, id}
+				db.index.set(vid, slot{ver, id})
 			case old.version == ver:
 				return fmt.Errorf("%w: id %d version %d in buckets %d and %d", ErrCorrupt, vid, ver, old.bucket, id)
 			case old.version > ver:
@@ -352,7 +351,7 @@ func (db *DB) recover(dir string, m meta) error {
 				ob := db.buckets[old.bucket]
 				ob.stale++
 				ob.markDirty(m.checkpoint)
-				db.index[vid] = slot{ver, id}
+				db.index.set(vid, slot{ver, id})
 			}
 		}
 		if err := db.router.add(id, e.Centroid); err != nil {
@@ -390,7 +389,7 @@ func (db *DB) recover(dir string, m meta) error {
 			return nil
 		}
 		cur := tomb[r.id]
-		if s, ok := db.index[r.id]; ok {
+		if s, ok := db.index.get(r.id); ok {
 			cur = s.version
 		}
 		if r.lsn <= cur {
@@ -404,7 +403,7 @@ func (db *DB) recover(dir string, m meta) error {
 			db.applyPut(r.id, r.lsn, v, attrs, db.routeLocked(v))
 		case recDelete:
 			tomb[r.id] = r.lsn
-			if _, ok := db.index[r.id]; ok {
+			if _, ok := db.index.get(r.id); ok {
 				db.applyDelete(r.id, r.lsn)
 			}
 		}
@@ -440,13 +439,13 @@ func (db *DB) newBucketLocked(centroid []float32) *bstate {
 
 // applyPut makes (id, lsn) live in bucket b with vector v. mu held.
 func (db *DB) applyPut(id, lsn uint64, v []float32, attrs []byte, b *bstate) {
-	if old, ok := db.index[id]; ok {
+	if old, ok := db.index.get(id); ok {
 		if ob := db.buckets[old.bucket]; ob != nil {
 			ob.stale++
 			ob.markDirty(lsn)
 		}
 	}
-	db.index[id] = slot{lsn, b.id}
+	db.index.set(id, slot{lsn, b.id})
 	b.delta.add(id, lsn, v, attrs)
 	b.markDirty(lsn)
 	db.deltaBytes += deltaEntryBytes(db.dim, attrs)
@@ -454,8 +453,8 @@ func (db *DB) applyPut(id, lsn uint64, v []float32, attrs []byte, b *bstate) {
 
 // applyDelete removes id, which is live. mu held.
 func (db *DB) applyDelete(id, lsn uint64) {
-	old := db.index[id]
-	delete(db.index, id)
+	old, _ := db.index.get(id)
+	db.index.remove(id)
 	if ob := db.buckets[old.bucket]; ob != nil {
 		ob.stale++
 		ob.markDirty(lsn)
@@ -472,7 +471,7 @@ func (db *DB) Metric() Metric { return db.metric }
 func (db *DB) Len() int {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
-	return len(db.index)
+	return db.index.len()
 }
 
 // Close stops maintenance, writes every change out to the buckets (so

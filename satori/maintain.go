@@ -246,7 +246,7 @@ func (db *DB) gather(id uint32, buf *bucket.Bucket) (*source, error) {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	add := func(vid, ver uint64, v []float32, a []byte) {
-		if s, ok := db.index[vid]; !ok || s.version != ver || s.bucket != id {
+		if s, ok := db.index.get(vid); !ok || s.version != ver || s.bucket != id {
 			return
 		}
 		start := len(vecs)
@@ -538,10 +538,10 @@ func (db *DB) install(sources []*source, removed []uint32, outs []*output, wm ui
 		b.onDisk, b.loc, b.diskCount = true, o.loc, len(o.members)
 		b.delta, b.stale, b.dirty = tail, 0, 0
 		for _, m := range o.members {
-			s, ok := db.index[m.id]
+			s, ok := db.index.get(m.id)
 			if ok && s.version == m.ver && s.bucket == m.origin {
 				if m.origin != o.id {
-					db.index[m.id] = slot{m.ver, o.id}
+					db.index.set(m.id, slot{m.ver, o.id})
 				}
 				continue
 			}
@@ -550,7 +550,7 @@ func (db *DB) install(sources []*source, removed []uint32, outs []*output, wm ui
 		}
 		for j, id := range tail.ids {
 			b.markDirty(tail.vers[j])
-			if s, ok := db.index[id]; !ok || s.version != tail.vers[j] || s.bucket != o.id {
+			if s, ok := db.index.get(id); !ok || s.version != tail.vers[j] || s.bucket != o.id {
 				b.stale++
 			}
 		}
@@ -569,8 +569,8 @@ func (db *DB) install(sources []*source, removed []uint32, outs []*output, wm ui
 			ver := d.vers[j]
 			b.delta.add(id, ver, v, d.attrs[j])
 			b.markDirty(ver)
-			if s, ok := db.index[id]; ok && s.version == ver && s.bucket == from {
-				db.index[id] = slot{ver, b.id}
+			if s, ok := db.index.get(id); ok && s.version == ver && s.bucket == from {
+				db.index.set(id, slot{ver, b.id})
 			} else {
 				b.stale++
 			}

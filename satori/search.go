@@ -46,8 +46,8 @@ type worker struct {
 	dists   []float32
 	qb, wb  []float32 // the query prepared for one bucket's codes
 	vec     []float32 // a vector being reranked
-	cands   candHeap
-	heap    resultHeap
+	cands   topN[candidate]
+	heap    topN[Result]
 }
 
 func (db *DB) newWorker() *worker {
@@ -253,7 +253,7 @@ func (db *DB) search(ctx context.Context, w *worker, q []float32, k int, opts Se
 func (db *DB) refetch(w *worker, id, ver uint64) (bool, error) {
 	for attempt := 0; attempt < 8; attempt++ {
 		db.mu.RLock()
-		s, ok := db.index[id]
+		s, ok := db.index.get(id)
 		var b *bstate
 		if ok && s.version == ver {
 			b = db.buckets[s.bucket]
@@ -392,7 +392,7 @@ func (db *DB) scanCodes(w *worker, bid uint32, loc bucket.Loc, filter *attr.Filt
 		if !h.accepts(dist) {
 			continue
 		}
-		s, ok := db.index[bk.IDs[i]]
+		s, ok := db.index.get(bk.IDs[i])
 		if !ok || s.version != bk.Versions[i] || s.bucket != bid {
 			continue
 		}
@@ -436,7 +436,7 @@ func (db *DB) scanDelta(w *worker, bid uint32, d delta, filter *attr.Filter) boo
 		if !h.accepts(dist) {
 			continue
 		}
-		s, ok := db.index[d.ids[i]]
+		s, ok := db.index.get(d.ids[i])
 		if !ok || s.version != d.vers[i] || s.bucket != bid {
 			continue
 		}
@@ -460,90 +460,58 @@ type candidate struct {
 	exact bool
 }
 
-// candHeap keeps the n best candidates: a max-heap on distance.
-type candHeap struct {
-	n     int
-	items []candidate
+// ranked is what a topN orders: a distance, ties broken by id.
+type ranked interface {
+	candidate | Result
+	rank() (float32, uint64)
 }
 
-func (h *candHeap) reset(n int) {
+func (c candidate) rank() (float32, uint64) { return c.dist, c.id }
+func (r Result) rank() (float32, uint64)    { return r.Distance, r.ID }
+
+// topN keeps the n nearest items offered: a max-heap on (distance, id), so
+// the farthest kept item is at the root.
+type topN[T ranked] struct {
+	n     int
+	items []T
+}
+
+func (h *topN[T]) reset(n int) {
 	h.n = n
 	h.items = h.items[:0]
 }
 
-func (h *candHeap) accepts(dist float32) bool {
-	return len(h.items) < h.n || dist < h.items[0].dist
-}
-
-func (h *candHeap) push(c candidate) {
+// accepts reports whether an item at dist would enter the heap.
+func (h *topN[T]) accepts(dist float32) bool {
 	if len(h.items) < h.n {
-		h.items = append(h.items, c)
-		for i := len(h.items) - 1; i > 0; {
-			p := (i - 1) / 2
-			if h.items[p].dist >= h.items[i].dist {
-				break
-			}
-			h.items[i], h.items[p] = h.items[p], h.items[i]
-			i = p
-		}
-		return
+		return true
 	}
-	h.items[0] = c
-	for i, n := 0, len(h.items); ; {
-		l := 2*i + 1
-		if l >= n {
-			return
-		}
-		m := l
-		if r := l + 1; r < n && h.items[r].dist > h.items[l].dist {
-			m = r
-		}
-		if h.items[i].dist >= h.items[m].dist {
-			return
-		}
-		h.items[i], h.items[m] = h.items[m], h.items[i]
-		i = m
-	}
+	d, _ := h.items[0].rank()
+	return dist < d
 }
 
-// resultHeap keeps the k nearest results seen: a max-heap on distance.
-type resultHeap struct {
-	k     int
-	items []Result
+// after reports whether item i ranks after item j (farther, or as far
+// with a larger id).
+func (h *topN[T]) after(i, j int) bool {
+	di, ii := h.items[i].rank()
+	dj, ij := h.items[j].rank()
+	return di > dj || di == dj && ii > ij
 }
 
-func (h *resultHeap) reset(k int) {
-	h.k = k
-	h.items = h.items[:0]
-}
-
-// accepts reports whether a result at dist would enter the heap.
-func (h *resultHeap) accepts(dist float32) bool {
-	return len(h.items) < h.k || dist < h.items[0].Distance
-}
-
-func (h *resultHeap) push(r Result) {
-	if len(h.items) < h.k {
-		h.items = append(h.items, r)
+func (h *topN[T]) push(x T) {
+	if len(h.items) < h.n {
+		h.items = append(h.items, x)
 		h.up(len(h.items) - 1)
 		return
 	}
-	h.items[0] = r
+	h.items[0] = x
 	h.down(0)
 }
 
-func (h *resultHeap) less(i, j int) bool { // i is "greater": farther, then larger id
-	a, b := h.items[i], h.items[j]
-	if a.Distance != b.Distance {
-		return a.Distance > b.Distance
-	}
-	return a.ID > b.ID
-}
-
-func (h *resultHeap) up(i int) {
+func (h *topN[T]) up(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if !h.less(i, p) {
+		if !h.after(i, p) {
 			return
 		}
 		h.items[i], h.items[p] = h.items[p], h.items[i]
@@ -551,7 +519,7 @@ func (h *resultHeap) up(i int) {
 	}
 }
 
-func (h *resultHeap) down(i int) {
+func (h *topN[T]) down(i int) {
 	n := len(h.items)
 	for {
 		l := 2*i + 1
@@ -559,10 +527,10 @@ func (h *resultHeap) down(i int) {
 			return
 		}
 		c := l
-		if r := l + 1; r < n && h.less(r, l) {
+		if r := l + 1; r < n && h.after(r, l) {
 			c = r
 		}
-		if !h.less(c, i) {
+		if !h.after(c, i) {
 			return
 		}
 		h.items[i], h.items[c] = h.items[c], h.items[i]
@@ -571,7 +539,7 @@ func (h *resultHeap) down(i int) {
 }
 
 // appendSorted empties the heap into dst, nearest first.
-func (h *resultHeap) appendSorted(dst []Result) []Result {
+func (h *topN[T]) appendSorted(dst []T) []T {
 	start := len(dst)
 	for len(h.items) > 0 {
 		last := len(h.items) - 1

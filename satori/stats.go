@@ -38,7 +38,7 @@ type Stats struct {
 // Stats returns the current statistics.
 func (db *DB) Stats() Stats {
 	db.mu.RLock()
-	s := Stats{Dim: db.dim, Metric: db.metric.String(), Vectors: len(db.index), Buckets: len(db.buckets), DeltaBytes: db.deltaBytes}
+	s := Stats{Dim: db.dim, Metric: db.metric.String(), Vectors: db.index.len(), Buckets: len(db.buckets), DeltaBytes: db.deltaBytes}
 	cp := db.watermark()
 	first := true
 	for _, b := range db.buckets {
@@ -62,7 +62,7 @@ func (db *DB) Stats() Stats {
 	if s.Buckets > 0 {
 		s.MeanBucketSize = float64(s.Vectors) / float64(s.Buckets)
 	}
-	s.IndexBytes = len(db.index) * 40 // Go's swiss map: 24-byte slots, control bytes, 7/8 load
+	s.IndexBytes = db.index.memoryBytes()
 	db.mu.RUnlock()
 	s.Checkpoint = cp
 	db.pendMu.Lock()

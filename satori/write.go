@@ -84,7 +84,7 @@ func (db *DB) write(items []Item, insert bool) error {
 	}
 	if insert {
 		for _, p := range ps {
-			if _, ok := db.index[p.id]; ok {
+			if _, ok := db.index.get(p.id); ok {
 				db.mu.Unlock()
 				return fmt.Errorf("id %d: %w", p.id, ErrExists)
 			}
@@ -159,7 +159,7 @@ func (db *DB) Delete(id uint64) error {
 	defer st.Unlock()
 	db.mu.RLock()
 	err := db.writableLocked()
-	_, ok := db.index[id]
+	_, ok := db.index.get(id)
 	db.mu.RUnlock()
 	if err != nil {
 		return err
@@ -189,7 +189,7 @@ func (db *DB) Get(id uint64) (Item, error) {
 			db.mu.RUnlock()
 			return Item{}, err
 		}
-		s, ok := db.index[id]
+		s, ok := db.index.get(id)
 		if !ok {
 			db.mu.RUnlock()
 			return Item{}, fmt.Errorf("get %d: %w", id, ErrNotFound)

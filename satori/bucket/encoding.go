@@ -234,16 +234,16 @@ func decodeBucket(src []byte, into *Bucket) error {
 	into.Codes = append(into.Codes[:0], src[l.codes:l.codes+l.n*l.d]...)
 	into.VectorCRCs = resize(into.VectorCRCs, l.n)
 	into.Vectors = resize(into.Vectors, l.n*l.d)
-	decodeU64s(into.IDs, src[l.ids:])
-	decodeU64s(into.Versions, src[l.versions:])
-	decodeF32s(into.Min, src[l.min:])
-	decodeF32s(into.Scale, src[l.scale:])
-	decodeU32s(into.VectorCRCs, src[l.crcs:])
-	decodeF32s(into.Vectors, src[l.head:])
+	decodeLE(into.IDs, src[l.ids:])
+	decodeLE(into.Versions, src[l.versions:])
+	decodeLE(into.Min, src[l.min:])
+	decodeLE(into.Scale, src[l.scale:])
+	decodeLE(into.VectorCRCs, src[l.crcs:])
+	decodeLE(into.Vectors, src[l.head:])
 	into.AttrOffsets, into.AttrData = into.AttrOffsets[:0], into.AttrData[:0]
 	if l.a > 0 {
 		into.AttrOffsets = resize(into.AttrOffsets, l.n+1)
-		decodeU32s(into.AttrOffsets, src[l.attrOffs:])
+		decodeLE(into.AttrOffsets, src[l.attrOffs:])
 		into.AttrData = append(into.AttrData, src[l.attrData:l.attrData+l.a]...)
 	}
 	return nil
@@ -292,21 +292,21 @@ func copyHead(src []byte, l layout, into *Bucket, whole bool) error {
 	into.Min = resize(into.Min, l.d)
 	into.Scale = resize(into.Scale, l.d)
 	into.VectorCRCs = resize(into.VectorCRCs, l.n)
-	decodeU64s(into.IDs, src[l.ids:])
-	decodeU64s(into.Versions, src[l.versions:])
-	decodeF32s(into.Min, src[l.min:])
-	decodeF32s(into.Scale, src[l.scale:])
-	decodeU32s(into.VectorCRCs, src[l.crcs:])
+	decodeLE(into.IDs, src[l.ids:])
+	decodeLE(into.Versions, src[l.versions:])
+	decodeLE(into.Min, src[l.min:])
+	decodeLE(into.Scale, src[l.scale:])
+	decodeLE(into.VectorCRCs, src[l.crcs:])
 	into.Codes = append(into.Codes[:0], src[l.codes:l.codes+l.n*l.d]...)
 	into.Vectors = into.Vectors[:0]
 	if whole {
 		into.Vectors = resize(into.Vectors, l.n*l.d)
-		decodeF32s(into.Vectors, src[l.head:])
+		decodeLE(into.Vectors, src[l.head:])
 	}
 	into.AttrOffsets, into.AttrData = into.AttrOffsets[:0], into.AttrData[:0]
 	if l.a > 0 {
 		into.AttrOffsets = resize(into.AttrOffsets, l.n+1)
-		decodeU32s(into.AttrOffsets, src[l.attrOffs:])
+		decodeLE(into.AttrOffsets, src[l.attrOffs:])
 		into.AttrData = append(into.AttrData, src[l.attrData:l.attrData+l.a]...)
 	}
 	return nil

@@ -11,47 +11,27 @@ import (
 // number (the hot path of a search probe).
 var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
-// decodeU64s fills dst from the little-endian words of src
-// (len(src) >= 8*len(dst)).
-func decodeU64s(dst []uint64, src []byte) {
+// decodeLE fills dst from the little-endian encoding of its values at the
+// start of src (len(src) >= size·len(dst)): one memory copy on
+// little-endian machines.
+func decodeLE[T uint32 | uint64 | float32](dst []T, src []byte) {
 	if len(dst) == 0 {
 		return
 	}
 	if littleEndian {
-		copy(unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), len(dst)*8), src)
+		size := int(unsafe.Sizeof(dst[0]))
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), len(dst)*size), src)
 		return
 	}
 	for i := range dst {
-		dst[i] = binary.LittleEndian.Uint64(src[i*8:])
-	}
-}
-
-// decodeF32s fills dst from the little-endian IEEE 754 bits of src
-// (len(src) >= 4*len(dst)).
-func decodeF32s(dst []float32, src []byte) {
-	if len(dst) == 0 {
-		return
-	}
-	if littleEndian {
-		copy(unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), len(dst)*4), src)
-		return
-	}
-	for i := range dst {
-		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[i*4:]))
-	}
-}
-
-// decodeU32s fills dst from the little-endian words of src.
-func decodeU32s(dst []uint32, src []byte) {
-	if len(dst) == 0 {
-		return
-	}
-	if littleEndian {
-		copy(unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), len(dst)*4), src)
-		return
-	}
-	for i := range dst {
-		dst[i] = binary.LittleEndian.Uint32(src[i*4:])
+		switch p := any(&dst[i]).(type) {
+		case *uint32:
+			*p = binary.LittleEndian.Uint32(src[4*i:])
+		case *uint64:
+			*p = binary.LittleEndian.Uint64(src[8*i:])
+		case *float32:
+			*p = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+		}
 	}
 }
 

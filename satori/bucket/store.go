@@ -588,7 +588,7 @@ func (s *Store) ReadVector(loc Loc, i int, sum uint32, dst []float32) error {
 			return fmt.Errorf("satori/bucket: read vector %d of %+v: %w", i, loc, corruptf("vector checksum mismatch"))
 		}
 		if !littleEndian {
-			decodeF32s(dst, buf)
+			decodeLE(dst, buf)
 		}
 		return nil
 	})
