@@ -54,10 +54,12 @@
 //
 // Buckets form by squared L2 whatever the metric (cosine vectors are
 // normalized, so that is the cosine order). The router compares a vector
-// with every centroid up to 1024 buckets, and past that asks an HNSW graph
-// over the u8-quantized centroids for twice the candidates wanted and
-// ranks them exactly. InnerProduct queries probe by inner product with
-// every centroid.
+// with every centroid while that costs at most 4M multiply-adds (32k
+// buckets at dimension 128); past that it asks an HNSW graph over the
+// u8-quantized centroids for twice the candidates wanted and ranks them
+// exactly (its recall is the next thing to improve: on 1M vectors it
+// missed buckets the exact comparison found). InnerProduct queries probe
+// by inner product with every centroid.
 //
 // # Search
 //

@@ -38,9 +38,23 @@ type router struct {
 	version uint64         // bumped by every add and remove
 }
 
-// hnswMin is the bucket count from which the router uses its HNSW graph;
-// below it comparing with every centroid costs no more than a graph walk.
-const hnswMin = 1024
+// The router compares a query with every centroid while that costs at
+// most exactRouteWork multiply-adds (about 0.3 ms with AVX-512: 32k
+// buckets at dimension 128, 5k at 784), and with at least hnswMin
+// buckets past it asks the HNSW graph. Measured on 1M clustered vectors
+// of dimension 128 in 2,700 buckets, the graph over u8 centroids missed
+// enough of the nearest buckets to cost recall (0.85 against 0.96 at 128
+// probes) and was no faster, so it is kept for collections whose
+// centroids are too many to compare with one by one.
+const (
+	hnswMin        = 1024
+	exactRouteWork = 1 << 22
+)
+
+// exact reports whether routing compares with every centroid. r.mu held.
+func (r *router) exactLocked(n int) bool {
+	return r.graph == nil || len(r.ids)*r.dim <= exactRouteWork || len(r.ids) <= 4*n
+}
 
 // probe is one routed bucket.
 type probe struct {
@@ -146,7 +160,7 @@ func (r *router) nearest(q []float32, n int, out []probe, s *routeScratch, skip 
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	if r.graph == nil || len(r.ids) <= 4*n {
+	if r.exactLocked(n) {
 		all := s.all[:0]
 		for i, id := range r.ids {
 			if skip != nil && skip(id) {
@@ -196,10 +210,11 @@ func (r *router) needsRebuild() bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	n := len(r.ids)
+	need := max(hnswMin, exactRouteWork/r.dim)
 	if r.graph == nil {
-		return n >= hnswMin
+		return n >= need
 	}
-	return n < hnswMin/2 || n >= 2*r.builtAt || r.graph.Nodes() > 2*n
+	return n < need/2 || n >= 2*r.builtAt || r.graph.Nodes() > 2*n
 }
 
 // rebuild builds a new graph from the current centroids without holding
@@ -211,7 +226,7 @@ func (r *router) rebuild() error {
 	cents := slices.Clone(r.cents)
 	version := r.version
 	r.mu.RUnlock()
-	if len(ids) < hnswMin/2 {
+	if len(ids) < max(hnswMin, exactRouteWork/r.dim)/2 {
 		r.mu.Lock()
 		r.graph = nil
 		r.mu.Unlock()
