@@ -372,34 +372,37 @@ type vectorChildProc struct {
 var vectorLeanEngines = map[string]bool{"reef": true, "exact": true}
 
 var leanChild struct {
-	once sync.Once
-	bin  string
-	err  error
+	mu  sync.Mutex
+	bin string
 }
 
-// leanChildBinary builds the lean harness once per invocation into dir.
+// leanChildBinary builds the lean harness into dir, once per invocation
+// (again if the directory it was built in has been removed since, as a
+// test's temporary directory is).
 func leanChildBinary(ctx context.Context, dir string) (string, error) {
-	leanChild.once.Do(func() {
-		goBin, err := goCommand()
-		if err != nil {
-			leanChild.err = err
-			return
+	leanChild.mu.Lock()
+	defer leanChild.mu.Unlock()
+	if leanChild.bin != "" {
+		if _, err := os.Stat(leanChild.bin); err == nil {
+			return leanChild.bin, nil
 		}
-		modDir, err := reefModuleDir(ctx, goBin)
-		if err != nil {
-			leanChild.err = err
-			return
-		}
-		bin := filepath.Join(dir, "vector-child-lean")
-		cmd := exec.CommandContext(ctx, goBin, "build", "-tags", "reefonly", "-o", bin, ".")
-		cmd.Dir = filepath.Join(modDir, "bench")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			leanChild.err = fmt.Errorf("vector: build the lean child (go build -tags reefonly in %s): %v\n%s", cmd.Dir, err, out)
-			return
-		}
-		leanChild.bin = bin
-	})
-	return leanChild.bin, leanChild.err
+	}
+	goBin, err := goCommand()
+	if err != nil {
+		return "", err
+	}
+	modDir, err := reefModuleDir(ctx, goBin)
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "vector-child-lean")
+	cmd := exec.CommandContext(ctx, goBin, "build", "-tags", "reefonly", "-o", bin, ".")
+	cmd.Dir = filepath.Join(modDir, "bench")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("vector: build the lean child (go build -tags reefonly in %s): %v\n%s", cmd.Dir, err, out)
+	}
+	leanChild.bin = bin
+	return bin, nil
 }
 
 // startVectorChild starts a child for spec and waits for its index.
