@@ -90,7 +90,7 @@ func TestOnlineMaintenance(t *testing.T) {
 			}
 			inserted.Store(int64(i + 1))
 			items = items[:0]
-			if i%(20*batch) == 0 {
+			if (i+1)%(20*batch) == 0 {
 				maxSeen = max(maxSeen, db.Stats().MaxBucketSize)
 			}
 		}
