@@ -82,28 +82,37 @@ func floatKernel(s isa, name string, l2 bool) {
 		}
 	}
 
+	loops(n, lanes, func(k int) { step(k, k*s.vecBytes) }, func(vecs int) {
+		ADDQ(U32(vecs*s.vecBytes), pa)
+		ADDQ(U32(vecs*s.vecBytes), pb)
+		SUBQ(U32(vecs*lanes), n)
+	})
+	reduceFloat(s, acc)
+}
+
+// loops emits the loop skeleton every kernel shares: while n holds at
+// least unroll vectors of per units, step(k) for each accumulator k and
+// advance(unroll); then one vector at a time (step(0), advance(1)) while n
+// holds one; then it falls through to the label "reduce", which the caller
+// emits next.
+func loops(n Register, per int, step func(k int), advance func(vecs int)) {
 	Label("loopUnrolled")
-	CMPQ(n, U32(unroll*lanes))
+	CMPQ(n, U32(unroll*per))
 	JL(LabelRef("loopSingle"))
 	for k := 0; k < unroll; k++ {
-		step(k, k*s.vecBytes)
+		step(k)
 	}
-	ADDQ(U32(unroll*s.vecBytes), pa)
-	ADDQ(U32(unroll*s.vecBytes), pb)
-	SUBQ(U32(unroll*lanes), n)
+	advance(unroll)
 	JMP(LabelRef("loopUnrolled"))
 
 	Label("loopSingle")
-	CMPQ(n, U32(lanes))
+	CMPQ(n, U32(per))
 	JL(LabelRef("reduce"))
-	step(0, 0)
-	ADDQ(U32(s.vecBytes), pa)
-	ADDQ(U32(s.vecBytes), pb)
-	SUBQ(U32(lanes), n)
+	step(0)
+	advance(1)
 	JMP(LabelRef("loopSingle"))
 
 	Label("reduce")
-	reduceFloat(s, acc)
 }
 
 // reduceFloat stores the sum of the accumulators (sumLanes) as the float32
@@ -170,27 +179,11 @@ func u8Kernel(s isa, name string, l2 bool) {
 		VPADDD(xa, acc[k], acc[k])
 	}
 
-	Label("loopUnrolled")
-	CMPQ(n, U32(unroll*bytesPerVec))
-	JL(LabelRef("loopSingle"))
-	for k := 0; k < unroll; k++ {
-		step(k, k*bytesPerVec)
-	}
-	ADDQ(U32(unroll*bytesPerVec), pa)
-	ADDQ(U32(unroll*bytesPerVec), pb)
-	SUBQ(U32(unroll*bytesPerVec), n)
-	JMP(LabelRef("loopUnrolled"))
-
-	Label("loopSingle")
-	CMPQ(n, U32(bytesPerVec))
-	JL(LabelRef("reduce"))
-	step(0, 0)
-	ADDQ(U32(bytesPerVec), pa)
-	ADDQ(U32(bytesPerVec), pb)
-	SUBQ(U32(bytesPerVec), n)
-	JMP(LabelRef("loopSingle"))
-
-	Label("reduce")
+	loops(n, bytesPerVec, func(k int) { step(k, k*bytesPerVec) }, func(vecs int) {
+		ADDQ(U32(vecs*bytesPerVec), pa)
+		ADDQ(U32(vecs*bytesPerVec), pb)
+		SUBQ(U32(vecs*bytesPerVec), n)
+	})
 	VPADDD(acc[1], acc[0], acc[0])
 	VPADDD(acc[3], acc[2], acc[2])
 	VPADDD(acc[2], acc[0], acc[0])
@@ -269,23 +262,7 @@ func f32U8Kernel(s isa, name string, l2 bool) {
 		SUBQ(U32(elems), n)
 	}
 
-	Label("loopUnrolled")
-	CMPQ(n, U32(unroll*lanes))
-	JL(LabelRef("loopSingle"))
-	for k := 0; k < unroll; k++ {
-		step(k, k*lanes)
-	}
-	advance(unroll * lanes)
-	JMP(LabelRef("loopUnrolled"))
-
-	Label("loopSingle")
-	CMPQ(n, U32(lanes))
-	JL(LabelRef("reduce"))
-	step(0, 0)
-	advance(lanes)
-	JMP(LabelRef("loopSingle"))
-
-	Label("reduce")
+	loops(n, lanes, func(k int) { step(k, k*lanes) }, func(vecs int) { advance(vecs * lanes) })
 	reduceFloat(s, acc)
 }
 
@@ -376,23 +353,7 @@ func f32U8RowsKernel(s isa, name string, l2 bool) {
 		SUBQ(U32(elems), n)
 	}
 
-	Label("loopUnrolled")
-	CMPQ(n, U32(unroll*lanes))
-	JL(LabelRef("loopSingle"))
-	for k := 0; k < unroll; k++ {
-		step(k, k*lanes)
-	}
-	advance(unroll * lanes)
-	JMP(LabelRef("loopUnrolled"))
-
-	Label("loopSingle")
-	CMPQ(n, U32(lanes))
-	JL(LabelRef("reduce"))
-	step(0, 0)
-	advance(lanes)
-	JMP(LabelRef("loopSingle"))
-
-	Label("reduce")
+	loops(n, lanes, func(k int) { step(k, k*lanes) }, func(vecs int) { advance(vecs * lanes) })
 	for r := range s.rows {
 		VMOVSS(sumLanes(s, acc[r]), Mem{Base: pout, Disp: 4 * r})
 	}
