@@ -397,10 +397,8 @@ func (db *DB) recover(dir string, m meta) error {
 		}
 		switch r.typ {
 		case recPut:
-			vec = r.vector(vec)
-			attrs := slices.Clone(r.attrs)
-			v := slices.Clone(vec)
-			db.applyPut(r.id, r.lsn, v, attrs, db.routeLocked(v))
+			vec = r.vector(vec) // applyPut copies it into the delta
+			db.applyPut(r.id, r.lsn, vec, slices.Clone(r.attrs), db.routeLocked(vec))
 		case recDelete:
 			tomb[r.id] = r.lsn
 			if _, ok := db.index.get(r.id); ok {
@@ -435,6 +433,13 @@ func (db *DB) newBucketLocked(centroid []float32) *bstate {
 		panic(err) // ids are fresh: a bug
 	}
 	return b
+}
+
+// liveLocked reports whether the entry (id, version) of bucket bid is
+// valid: the one the index says. Every other copy is stale. mu held.
+func (db *DB) liveLocked(id, version uint64, bid uint32) bool {
+	s, ok := db.index.get(id)
+	return ok && s.version == version && s.bucket == bid
 }
 
 // applyPut makes (id, lsn) live in bucket b with vector v. mu held.

@@ -246,7 +246,7 @@ func (db *DB) gather(id uint32, buf *bucket.Bucket) (*source, error) {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	add := func(vid, ver uint64, v []float32, a []byte) {
-		if s, ok := db.index.get(vid); !ok || s.version != ver || s.bucket != id {
+		if !db.liveLocked(vid, ver, id) {
 			return
 		}
 		start := len(vecs)
@@ -340,7 +340,6 @@ func (db *DB) split(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
 			return 0, err
 		}
 		no := &output{id: ns.id, centroid: ns.centroid}
-		changed := false
 		for _, m := range ns.members {
 			own := db.router.distance(m.vec, ns.centroid)
 			best, bd := -1, own
@@ -351,7 +350,6 @@ func (db *DB) split(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
 			}
 			if best >= 0 {
 				outs[best].members = append(outs[best].members, m)
-				changed = true
 				moved++
 			} else {
 				no.members = append(no.members, m)
@@ -359,7 +357,6 @@ func (db *DB) split(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
 		}
 		sources = append(sources, ns)
 		nouts = append(nouts, no)
-		_ = changed
 	}
 	// Vectors of the split bucket nearer to a neighbour than to every new
 	// centroid move there.
@@ -538,8 +535,7 @@ func (db *DB) install(sources []*source, removed []uint32, outs []*output, wm ui
 		b.onDisk, b.loc, b.diskCount = true, o.loc, len(o.members)
 		b.delta, b.stale, b.dirty = tail, 0, 0
 		for _, m := range o.members {
-			s, ok := db.index.get(m.id)
-			if ok && s.version == m.ver && s.bucket == m.origin {
+			if db.liveLocked(m.id, m.ver, m.origin) {
 				if m.origin != o.id {
 					db.index.set(m.id, slot{m.ver, o.id})
 				}
@@ -550,7 +546,7 @@ func (db *DB) install(sources []*source, removed []uint32, outs []*output, wm ui
 		}
 		for j, id := range tail.ids {
 			b.markDirty(tail.vers[j])
-			if s, ok := db.index.get(id); !ok || s.version != tail.vers[j] || s.bucket != o.id {
+			if !db.liveLocked(id, tail.vers[j], o.id) {
 				b.stale++
 			}
 		}
@@ -569,7 +565,7 @@ func (db *DB) install(sources []*source, removed []uint32, outs []*output, wm ui
 			ver := d.vers[j]
 			b.delta.add(id, ver, v, d.attrs[j])
 			b.markDirty(ver)
-			if s, ok := db.index.get(id); ok && s.version == ver && s.bucket == from {
+			if db.liveLocked(id, ver, from) {
 				db.index.set(id, slot{ver, b.id})
 			} else {
 				b.stale++

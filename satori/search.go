@@ -392,8 +392,7 @@ func (db *DB) scanCodes(w *worker, bid uint32, loc bucket.Loc, filter *attr.Filt
 		if !h.accepts(dist) {
 			continue
 		}
-		s, ok := db.index.get(bk.IDs[i])
-		if !ok || s.version != bk.Versions[i] || s.bucket != bid {
+		if !db.liveLocked(bk.IDs[i], bk.Versions[i], bid) {
 			continue
 		}
 		if filter != nil && !filter.Match(bk.Attrs(i)) {
@@ -436,8 +435,7 @@ func (db *DB) scanDelta(w *worker, bid uint32, d delta, filter *attr.Filter) boo
 		if !h.accepts(dist) {
 			continue
 		}
-		s, ok := db.index.get(d.ids[i])
-		if !ok || s.version != d.vers[i] || s.bucket != bid {
+		if !db.liveLocked(d.ids[i], d.vers[i], bid) {
 			continue
 		}
 		if filter != nil && !filter.Match(d.attrs[i]) {

@@ -50,7 +50,10 @@ func (db *DB) write(items []Item, insert bool) error {
 		return nil
 	}
 	ps := make([]prepared, len(items))
-	seen := make(map[uint64]struct{}, len(items))
+	var seen map[uint64]struct{} // ids of an insert batch
+	if insert {
+		seen = make(map[uint64]struct{}, len(items))
+	}
 	for i, it := range items {
 		v, err := db.checkVector(it.Vector)
 		if err != nil {
@@ -72,7 +75,9 @@ func (db *DB) write(items []Item, insert bool) error {
 		if len(enc) == 0 {
 			enc = nil
 		}
-		ps[i] = prepared{id: it.ID, vec: slices.Clone(v), attrs: enc}
+		// v is only read until write returns (applyPut copies it into the
+		// delta), so it need not be copied here.
+		ps[i] = prepared{id: it.ID, vec: v, attrs: enc}
 	}
 	unlock := db.lockStripes(ps)
 	defer unlock()

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"strconv"
-	"strings"
 
 	"github.com/reefdb/reef/frigatebird/chunk"
 	"github.com/reefdb/reef/internal/current"
@@ -27,7 +25,6 @@ const (
 	manifestHeaderBytes = 12 // magic, version, 3 reserved, body length
 	currentBytes        = current.Size
 	currentName         = "CURRENT"
-	manifestPrefix      = "MANIFEST-"
 	lockName            = "LOCK"
 	tmpSuffix           = ".tmp"
 	rowGroupSuffix      = ".rg"
@@ -48,26 +45,14 @@ type liveGroup struct {
 	deleted DeleteSet
 }
 
-func manifestName(v uint64) string { return fmt.Sprintf("%s%06d", manifestPrefix, v) }
+func manifestName(v uint64) string { return current.ManifestName(v) }
 
 // parseManifestName returns the version of a "MANIFEST-<n>" name.
-func parseManifestName(name string) (uint64, bool) {
-	s, ok := strings.CutPrefix(name, manifestPrefix)
-	if !ok || s == "" || s[0] == '+' {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	return v, err == nil && manifestName(v) == name
-}
+func parseManifestName(name string) (uint64, bool) { return current.ParseManifestName(name) }
 
 // parseRowGroupName returns the file number of a "<n>.rg" name.
 func parseRowGroupName(name string) (uint64, bool) {
-	s, ok := strings.CutSuffix(name, rowGroupSuffix)
-	if !ok || s == "" || s[0] == '+' {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	return n, err == nil && rowGroupName(n) == name
+	return current.ParseNumberedName(name, "", rowGroupSuffix)
 }
 
 // encodeManifest serializes m.

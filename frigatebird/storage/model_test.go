@@ -3,10 +3,12 @@ package storage
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/reefdb/reef/frigatebird/chunk"
+	"github.com/reefdb/reef/internal/current"
 	"github.com/reefdb/reef/internal/vfs"
 )
 
@@ -123,7 +125,7 @@ func TestModel(t *testing.T) {
 	tab.Close()
 	names, _ := mem.List("db/t")
 	for _, n := range names {
-		if _, ok := model[n]; !ok && n != currentName && n != lockName && n[:len(manifestPrefix)] != manifestPrefix {
+		if _, ok := model[n]; !ok && n != currentName && n != lockName && !strings.HasPrefix(n, current.ManifestPrefix) {
 			t.Fatalf("stray file %s", n)
 		}
 	}

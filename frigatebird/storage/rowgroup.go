@@ -6,6 +6,7 @@ import (
 	"hash/crc32"
 
 	"github.com/reefdb/reef/frigatebird/chunk"
+	"github.com/reefdb/reef/internal/current"
 )
 
 // Row-group file format constants; see docs/format/frigatebird-table.md.
@@ -57,7 +58,7 @@ type RowGroupMeta struct {
 // ZoneMap returns column col's zone map.
 func (m *RowGroupMeta) ZoneMap(col int) chunk.ZoneMap { return m.Columns[col].Info.Zone }
 
-func rowGroupName(num uint64) string { return fmt.Sprintf("%06d.rg", num) }
+func rowGroupName(num uint64) string { return current.NumberedName("", num, rowGroupSuffix) }
 
 // appendColumnEntries encodes rows, the column count and per column
 // offset, length, header length and header: the body of a row-group footer

@@ -2,7 +2,9 @@
 // committed manifest (frigatebird/storage tables, satori/bucket stores):
 // 20 bytes — a 4-byte magic, a format version byte, 3 reserved zero
 // bytes, the manifest number (uint64, little-endian, never 0), and a
-// CRC32C of the first 16 bytes. Each engine picks its own magic.
+// CRC32C of the first 16 bytes. Each engine picks its own magic. It also
+// names the numbered files around them: MANIFEST-<n> (ManifestName) and
+// the engines' data files (NumberedName, ParseNumberedName).
 package current
 
 import (
@@ -10,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"strconv"
+	"strings"
 )
 
 // Size is the length of a CURRENT file.
@@ -52,4 +56,37 @@ func Decode(b []byte, magic string, version byte) (uint64, error) {
 		return 0, fmt.Errorf("%w: manifest 0", ErrCorrupt)
 	}
 	return n, nil
+}
+
+// ManifestPrefix starts the names of the manifests CURRENT points at:
+// "MANIFEST-" and the manifest number (ManifestName).
+const ManifestPrefix = "MANIFEST-"
+
+// ManifestName returns the file name of manifest n.
+func ManifestName(n uint64) string { return NumberedName(ManifestPrefix, n, "") }
+
+// ParseManifestName returns the number of a name ManifestName made.
+func ParseManifestName(name string) (uint64, bool) {
+	return ParseNumberedName(name, ManifestPrefix, "")
+}
+
+// NumberedName returns prefix, n in decimal with at least 6 digits, then
+// suffix: the names engines give their numbered files.
+func NumberedName(prefix string, n uint64, suffix string) string {
+	return fmt.Sprintf("%s%06d%s", prefix, n, suffix)
+}
+
+// ParseNumberedName returns n for a name NumberedName(prefix, n, suffix)
+// made. Only that exact spelling is accepted (no sign, no extra leading
+// zeros), so a stray file never aliases a number.
+func ParseNumberedName(name, prefix, suffix string) (uint64, bool) {
+	s, ok := strings.CutPrefix(name, prefix)
+	if !ok {
+		return 0, false
+	}
+	if s, ok = strings.CutSuffix(s, suffix); !ok || s == "" || s[0] == '+' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil && NumberedName(prefix, n, suffix) == name
 }

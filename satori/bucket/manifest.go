@@ -7,8 +7,6 @@ import (
 	"hash/crc32"
 	"math"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/reefdb/reef/internal/current"
 )
@@ -30,7 +28,6 @@ const (
 	currentBytes        = current.Size
 	maxManifestBytes    = 1 << 31
 	currentName         = "CURRENT"
-	manifestPrefix      = "MANIFEST-"
 	segmentSuffix       = ".seg"
 	lockName            = "LOCK"
 	tmpSuffix           = ".tmp"
@@ -72,25 +69,14 @@ type manifest struct {
 	meta    []byte
 }
 
-func manifestName(seq uint64) string { return fmt.Sprintf("%s%06d", manifestPrefix, seq) }
-func segmentName(n uint32) string    { return fmt.Sprintf("%06d%s", n, segmentSuffix) }
+func manifestName(seq uint64) string { return current.ManifestName(seq) }
+func segmentName(n uint32) string    { return current.NumberedName("", uint64(n), segmentSuffix) }
 
-func parseManifestName(name string) (uint64, bool) {
-	s, ok := strings.CutPrefix(name, manifestPrefix)
-	if !ok || s == "" || s[0] == '+' {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	return v, err == nil && manifestName(v) == name
-}
+func parseManifestName(name string) (uint64, bool) { return current.ParseManifestName(name) }
 
 func parseSegmentName(name string) (uint32, bool) {
-	s, ok := strings.CutSuffix(name, segmentSuffix)
-	if !ok || s == "" || s[0] == '+' {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(s, 10, 32)
-	return uint32(v), err == nil && segmentName(uint32(v)) == name
+	n, ok := current.ParseNumberedName(name, "", segmentSuffix)
+	return uint32(n), ok && n <= math.MaxUint32
 }
 
 // segments returns the distinct segment numbers m's entries use.
