@@ -1,7 +1,6 @@
 package satori
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"sync"
@@ -39,13 +38,12 @@ type router struct {
 }
 
 // The router compares a query with every centroid while that costs at
-// most exactRouteWork multiply-adds (about 0.3 ms with AVX-512: 32k
-// buckets at dimension 128, 5k at 784), and with at least hnswMin
-// buckets past it asks the HNSW graph. Measured on 1M clustered vectors
-// of dimension 128 in 2,700 buckets, the graph over u8 centroids missed
-// enough of the nearest buckets to cost recall (0.85 against 0.96 at 128
-// probes) and was no faster, so it is kept for collections whose
-// centroids are too many to compare with one by one.
+// most exactRouteWork multiply-adds (about 0.7 ms: 32k buckets at
+// dimension 128, 5k at 784), and with at least hnswMin buckets past it
+// asks the HNSW graph. Over 10,000 centroids of clustered vectors
+// (dimension 128) the graph finds 99.4% of the 32 nearest buckets in
+// 0.34 ms against 0.23 ms for the exact comparison, so the graph pays
+// only where the centroids are too many to compare with one by one.
 const (
 	hnswMin        = 1024
 	exactRouteWork = 1 << 22
@@ -74,15 +72,15 @@ func (r *router) probe(q []float32, n int, out []probe, s *routeScratch) []probe
 	if !r.ip {
 		return r.nearest(q, n, out, s, nil)
 	}
-	out = out[:0]
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	all := s.all[:0]
+	s.top.reset(n)
 	for i, id := range r.ids {
-		all = append(all, probe{id, -vecmath.Dot(q, r.cents[i*r.dim:(i+1)*r.dim])})
+		if d := -vecmath.Dot(q, r.cents[i*r.dim:(i+1)*r.dim]); s.top.accepts(d) {
+			s.top.push(probe{id, d})
+		}
 	}
-	s.all = all
-	return appendNearest(out, all, n)
+	return s.top.appendSorted(out[:0])
 }
 
 // len returns the number of routed buckets.
@@ -147,7 +145,7 @@ func (r *router) centroid(id uint32) ([]float32, bool) {
 // routeScratch is a caller's reusable memory for nearest.
 type routeScratch struct {
 	hits []hnsw.Result
-	all  []probe
+	top  topN[probe]
 }
 
 // nearest appends to out[:0] the n buckets L2-nearest to q, nearest first,
@@ -161,45 +159,37 @@ func (r *router) nearest(q []float32, n int, out []probe, s *routeScratch, skip 
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.exactLocked(n) {
-		all := s.all[:0]
+		s.top.reset(n)
 		for i, id := range r.ids {
-			if skip != nil && skip(id) {
-				continue
+			if d := r.distance(q, r.cents[i*r.dim:(i+1)*r.dim]); s.top.accepts(d) && (skip == nil || !skip(id)) {
+				s.top.push(probe{id, d})
 			}
-			all = append(all, probe{id, r.distance(q, r.cents[i*r.dim:(i+1)*r.dim])})
 		}
-		s.all = all
-		return appendNearest(out, all, n)
+		return s.top.appendSorted(out)
 	}
+	return r.viaGraphLocked(q, n, out, s, skip)
+}
+
+// viaGraphLocked is nearest through the graph. r.mu held.
+func (r *router) viaGraphLocked(q []float32, n int, out []probe, s *routeScratch, skip func(uint32) bool) []probe {
 	// The graph ranks by quantized distances: ask it for twice as many
-	// candidates as wanted and rank them exactly.
+	// candidates as wanted (searching 4× as many) and rank them exactly.
 	want := 2*n + 8
 	if skip != nil {
 		want += 8
 	}
-	ef := max(2*want, 96)
-	s.hits = r.graph.Search(q, want, ef, s.hits[:0])
-	all := s.all[:0]
+	s.hits = r.graph.Search(q, want, max(4*want, 96), s.hits[:0])
+	s.top.reset(n)
 	for _, h := range s.hits {
 		i, ok := r.pos[h.ID]
 		if !ok || (skip != nil && skip(h.ID)) {
 			continue
 		}
-		all = append(all, probe{h.ID, r.distance(q, r.cents[i*r.dim:(i+1)*r.dim])})
-	}
-	s.all = all
-	return appendNearest(out, all, n)
-}
-
-// appendNearest sorts all by distance and appends the first n to out.
-func appendNearest(out, all []probe, n int) []probe {
-	slices.SortFunc(all, func(a, b probe) int {
-		if c := cmp.Compare(a.dist, b.dist); c != 0 {
-			return c
+		if d := r.distance(q, r.cents[i*r.dim:(i+1)*r.dim]); s.top.accepts(d) {
+			s.top.push(probe{h.ID, d})
 		}
-		return cmp.Compare(a.id, b.id)
-	})
-	return append(out, all[:min(n, len(all))]...)
+	}
+	return s.top.appendSorted(out)
 }
 
 // needsRebuild reports whether the HNSW graph should be (re)built: the

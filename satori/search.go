@@ -460,12 +460,13 @@ type candidate struct {
 
 // ranked is what a topN orders: a distance, ties broken by id.
 type ranked interface {
-	candidate | Result
+	candidate | Result | probe
 	rank() (float32, uint64)
 }
 
 func (c candidate) rank() (float32, uint64) { return c.dist, c.id }
 func (r Result) rank() (float32, uint64)    { return r.Distance, r.ID }
+func (p probe) rank() (float32, uint64)     { return p.dist, uint64(p.id) }
 
 // topN keeps the n nearest items offered: a max-heap on (distance, id), so
 // the farthest kept item is at the root.

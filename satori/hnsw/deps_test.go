@@ -7,8 +7,8 @@ import (
 	"github.com/reefdb/reef/internal/layering"
 )
 
-// TestDependencyDirection: hnsw imports internal/ packages only (and today
-// none: the distance kernels are local until internal/vecmath is wired in).
+// TestDependencyDirection: hnsw imports internal/ packages only
+// (internal/vecmath for its distance kernels).
 func TestDependencyDirection(t *testing.T) {
 	layering.Check(t, ".", func(rel string) bool {
 		return strings.HasPrefix(rel, "internal/")

@@ -1,47 +1,34 @@
 package hnsw
 
-// Distance kernels. They are kept small and free of graph state so they can
-// later be replaced by the SIMD kernels of internal/vecmath.
+import "github.com/reefdb/reef/internal/vecmath"
+
+// Distance kernels, on internal/vecmath's SIMD kernels.
 //
 // A node vector is x[d] = min[d] + c[d]*scale[d] for its codes c. A float
 // query q is prepared once per search (prepareQuery) so that each node
 // distance is a single pass over the codes:
 //
-//	L2:           |q-x|^2 = sum_d (a[d] - c[d]*scale[d])^2,  a[d] = q[d]-min[d]
-//	InnerProduct: -<q,x>  = -(base + sum_d a[d]*c[d]),       a[d] = q[d]*scale[d], base = <q,min>
+//	L2:           |q-x|^2 = base + sum_d w[d]*(a[d] - c[d])^2,
+//	              w[d] = scale[d]^2, a[d] = (q[d]-min[d])/scale[d],
+//	              base = sum of (q[d]-min[d])^2 over the dimensions whose scale is 0
+//	InnerProduct: -<q,x>  = -(base + sum_d a[d]*c[d]),  a[d] = q[d]*scale[d], base = <q,min>
 
-// l2Asym returns sum_d (a[d] - c[d]*scale[d])^2.
-func l2Asym(a, scale []float32, c []uint8) float32 {
-	a = a[:len(c)]
-	scale = scale[:len(c)]
-	var s float32
-	for d, x := range c {
-		t := a[d] - float32(x)*scale[d]
-		s += t * t
-	}
-	return s
+// l2Asym returns base + sum_d w[d]*(a[d] - c[d])^2.
+func l2Asym(a, w []float32, base float32, c []uint8) float32 {
+	return base + vecmath.L2SquaredWeightedU8(a, w, c)
 }
 
 // dotAsym returns sum_d a[d]*c[d].
-func dotAsym(a []float32, c []uint8) float32 {
-	a = a[:len(c)]
-	var s float32
-	for d, x := range c {
-		s += a[d] * float32(x)
-	}
-	return s
-}
+func dotAsym(a []float32, c []uint8) float32 { return vecmath.DotF32U8(a, c) }
 
-// l2Codes returns the squared L2 distance between two quantized vectors.
-func l2Codes(scale []float32, x, y []uint8) float32 {
-	scale = scale[:len(x)]
-	y = y[:len(x)]
-	var s float32
-	for d := range x {
-		t := float32(int(x[d])-int(y[d])) * scale[d]
-		s += t * t
+// l2Codes returns the squared L2 distance between two quantized vectors;
+// xf is scratch of len(x) for x's codes as floats.
+func l2Codes(w, xf []float32, x, y []uint8) float32 {
+	xf = xf[:len(x)]
+	for d, c := range x {
+		xf[d] = float32(c)
 	}
-	return s
+	return vecmath.L2SquaredWeightedU8(xf, w[:len(x)], y[:len(x)])
 }
 
 // dotCodes returns the inner product of two quantized vectors.
@@ -66,7 +53,13 @@ func prepareQuery(m Metric, q *Quantizer, v, a []float32) (base float32) {
 		}
 	default:
 		for d, x := range v {
-			a[d] = x - q.min[d]
+			t := x - q.min[d]
+			if q.scale[d] == 0 {
+				a[d] = 0
+				base += t * t
+				continue
+			}
+			a[d] = t / q.scale[d]
 		}
 	}
 	return base

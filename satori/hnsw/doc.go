@@ -27,7 +27,8 @@
 // each lower level runs a best-first search with EfConstruction candidates
 // and keeps up to M neighbours chosen by the paper's heuristic (Algorithm 4:
 // a candidate is kept only if it is nearer to the new node than to every
-// neighbour kept so far). Links are made both ways; a neighbour whose list
+// neighbour kept so far), then fills free slots with the nearest candidates
+// the heuristic passed over (keepPrunedConnections). Links are made both ways; a neighbour whose list
 // overflows (M links above level 0, 2*M on level 0) is re-pruned with the
 // same heuristic. Search walks greedily down to level 0 and runs a
 // best-first search there with ef candidates, returning the k nearest.
@@ -37,8 +38,8 @@
 // so each node costs one pass over its dim bytes). Node-to-node distances
 // during pruning are computed between codes. L2 distances are squared;
 // InnerProduct distances are the negated inner product (smaller is nearer;
-// normalize vectors and queries for cosine). The scalar kernels are meant
-// to be swapped for internal/vecmath SIMD kernels.
+// normalize vectors and queries for cosine). The kernels are
+// internal/vecmath's (AVX-512/AVX2 with a scalar fallback).
 //
 // # Parameters
 //

@@ -146,7 +146,7 @@ func Unmarshal(b []byte) (*Graph, error) {
 	}
 	rng := r.u64()
 	n, entry := r.u32(), r.u32()
-	q := &Quantizer{min: make([]float32, 0, dim), scale: make([]float32, 0, dim)}
+	q := &Quantizer{min: make([]float32, 0, dim), scale: make([]float32, 0, dim), w: make([]float32, 0, dim)}
 	if r.err == nil && uint64(len(r.b)) < 8*uint64(dim) {
 		return nil, corrupt("truncated quantizer")
 	}
@@ -157,6 +157,7 @@ func Unmarshal(b []byte) (*Graph, error) {
 		}
 		q.min = append(q.min, lo)
 		q.scale = append(q.scale, s)
+		q.w = append(q.w, s*s)
 	}
 	// Each node takes at least 4+1+1+dim+2 bytes: bound n before allocating.
 	if r.err == nil && uint64(n)*(8+uint64(dim)) > uint64(len(r.b)) {

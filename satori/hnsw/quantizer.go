@@ -3,6 +3,7 @@ package hnsw
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Quantizer maps float32 vectors to one uint8 per dimension: dimension d
@@ -15,6 +16,7 @@ import (
 type Quantizer struct {
 	min   []float32
 	scale []float32
+	w     []float32 // scale², the L2 kernel's weights
 }
 
 // NewQuantizer returns a Quantizer covering [min[d], max[d]] on each
@@ -24,7 +26,7 @@ func NewQuantizer(min, max []float32) (*Quantizer, error) {
 	if len(min) == 0 || len(min) != len(max) || len(min) > maxDim {
 		return nil, fmt.Errorf("hnsw: new quantizer: %d min and %d max bounds: %w", len(min), len(max), ErrDimension)
 	}
-	q := &Quantizer{min: make([]float32, len(min)), scale: make([]float32, len(min))}
+	q := &Quantizer{min: make([]float32, len(min)), scale: make([]float32, len(min)), w: make([]float32, len(min))}
 	for d := range min {
 		lo, hi := min[d], max[d]
 		if !finite(lo) || !finite(hi) || hi < lo {
@@ -35,6 +37,7 @@ func NewQuantizer(min, max []float32) (*Quantizer, error) {
 		if !finite(q.scale[d]) {
 			return nil, fmt.Errorf("hnsw: new quantizer: dimension %d range overflows: %w", d, ErrInvalidVector)
 		}
+		q.w[d] = q.scale[d] * q.scale[d]
 	}
 	return q, nil
 }
@@ -121,7 +124,7 @@ func (q *Quantizer) Decode(code []uint8, dst []float32) {
 }
 
 func (q *Quantizer) clone() *Quantizer {
-	return &Quantizer{min: append([]float32(nil), q.min...), scale: append([]float32(nil), q.scale...)}
+	return &Quantizer{min: slices.Clone(q.min), scale: slices.Clone(q.scale), w: slices.Clone(q.w)}
 }
 
 func finite(x float32) bool {

@@ -88,11 +88,11 @@ func TestDistanceKernels(t *testing.T) {
 			l2c += float64(y[d]-x[d]) * float64(y[d]-x[d])
 			ipc += float64(y[d]) * float64(x[d])
 		}
-		prepareQuery(L2, &q, v, a)
-		check(t, "l2Asym", float64(l2Asym(a, q.scale, cx)), l2)
-		base := prepareQuery(InnerProduct, &q, v, a)
+		base := prepareQuery(L2, &q, v, a)
+		check(t, "l2Asym", float64(l2Asym(a, q.w, base, cx)), l2)
+		base = prepareQuery(InnerProduct, &q, v, a)
 		check(t, "dotAsym", float64(base+dotAsym(a, cx)), ip)
-		check(t, "l2Codes", float64(l2Codes(q.scale, cx, cy)), l2c)
+		check(t, "l2Codes", float64(l2Codes(q.w, make([]float32, len(cx)), cx, cy)), l2c)
 		check(t, "dotCodes", float64(dotCodes(q.min, q.scale, cx, cy)), ipc)
 	}
 }

@@ -23,6 +23,7 @@ func cmpItem(a, b item) int {
 type Searcher struct {
 	g       *Graph
 	a       []float32 // prepared query
+	xf      []float32 // a node's codes as floats (Graph.nodeDist)
 	base    float32
 	visited []uint32 // visited[n] == epoch when n was visited in this search
 	epoch   uint32
@@ -35,7 +36,7 @@ type Searcher struct {
 
 // NewSearcher returns a Searcher for g.
 func (g *Graph) NewSearcher() *Searcher {
-	return &Searcher{g: g, a: make([]float32, g.opts.Dim)}
+	return &Searcher{g: g, a: make([]float32, g.opts.Dim), xf: make([]float32, g.opts.Dim)}
 }
 
 // Search returns the k nearest live vectors to q, nearest first, appended
@@ -91,7 +92,7 @@ func (s *Searcher) dist(n uint32) float32 {
 	if g.opts.Metric == InnerProduct {
 		return -(s.base + dotAsym(s.a, g.code(n)))
 	}
-	return l2Asym(s.a, g.q.scale, g.code(n))
+	return l2Asym(s.a, g.q.w, s.base, g.code(n))
 }
 
 // greedy walks level l from ep to a local minimum (ef = 1).

@@ -1,0 +1,69 @@
+package satori
+
+import (
+	"testing"
+
+	"github.com/reefdb/reef/satori/kmeans"
+	"github.com/reefdb/reef/satori/synth"
+)
+
+// TestRouterGraphRecall checks the HNSW router against exact routing on
+// the centroids of clustered data, where centroids come in tight groups
+// and a graph without enough links between groups misses buckets.
+func TestRouterGraphRecall(t *testing.T) {
+	const k, dim = 2000, 128
+	spec := synth.Spec{N: 20 * k, Dim: dim, Clusters: k / 3, Skew: 1, Spread: 0.3, Seed: 3}
+	data, _, err := synth.Generate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cents, _, err := kmeans.Train(data, dim, kmeans.Options{K: k, Iters: 2, Seed: 1, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRouter(dim, L2, 1)
+	ids := make([]uint32, k)
+	for i := range k {
+		ids[i] = uint32(i)
+		if err := r.add(uint32(i), cents[i*dim:(i+1)*dim]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.graph, err = buildGraph(ids, cents, dim, 1); err != nil {
+		t.Fatal(err)
+	}
+	const nq = 200
+	qs, err := synth.Queries(spec, nq, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s routeScratch
+	for _, n := range []int{8, 32, 128} {
+		hit, total := 0, 0
+		for i := range nq {
+			q := qs[i*dim : (i+1)*dim]
+			r.mu.RLock()
+			got := r.viaGraphLocked(q, n, nil, &s, nil)
+			r.mu.RUnlock()
+			g := r.graph
+			r.graph = nil // exact
+			want := r.nearest(q, n, nil, &s, nil)
+			r.graph = g
+			in := make(map[uint32]bool, n)
+			for _, p := range want {
+				in[p.id] = true
+			}
+			for _, p := range got {
+				if in[p.id] {
+					hit++
+				}
+			}
+			total += len(want)
+		}
+		recall := float64(hit) / float64(total)
+		t.Logf("%d centroids, %d probes: graph routing recall %.4f", k, n, recall)
+		if recall < 0.98 {
+			t.Errorf("%d probes: graph routing recall %.4f < 0.98", n, recall)
+		}
+	}
+}
