@@ -115,6 +115,9 @@ type Config struct {
 	// Plot, when not empty, is the path prefix of the vector suite's
 	// recall–QPS plots (PREFIX-<case>.png; default CacheDir/vector).
 	Plot string
+	// MemCap is the memory cap, in bytes, of the vector suite's 20M case
+	// (default vector20MMemCap).
+	MemCap int64
 }
 
 // minPairs is the least number of pairs a measurement may rest on.

@@ -75,6 +75,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fbLoad := fs.String("fb-load", "copy", "sql: load Frigatebird with `copy` (COPY FROM the file) or insert (INSERT … VALUES batches)")
 	queries := fs.Int("queries", 0, "vector: queries per data set (default: 1000 full; quick 200 Fashion-MNIST, 300 synthetic)")
 	plotPrefix := fs.String("plot", "", "vector: write the recall–QPS plots to `PREFIX`-<case>.png (default: <dir>/vector)")
+	memCapMB := fs.Int64("mem-cap-mb", vector20MMemCap>>20, "vector: memory cap of the 20M case's child in `MB` (cgroup + GOMEMLIMIT)")
 	positional, err := parseArgs(fs, args)
 	if err == flag.ErrHelp {
 		usage(stdout, fs)
@@ -98,12 +99,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfg := Config{Quick: *quick, Pairs: *pairs, Filter: *filter, Seed: *seed,
 		Requests: *requests, ReefBin: *reefBin, Header: stdout,
 		CacheDir: *dir, ScaleFactor: *scale, FBLoad: *fbLoad,
-		Queries: *queries, Plot: *plotPrefix}
+		Queries: *queries, Plot: *plotPrefix, MemCap: *memCapMB << 20}
 	if cfg.CacheDir == "" {
 		cfg.CacheDir = os.TempDir()
 	}
 	if cfg.Requests < 0 {
 		fmt.Fprintf(stderr, "bench: --requests %d: not a count\n", cfg.Requests)
+		return exitUsage
+	}
+	if cfg.MemCap <= 0 {
+		fmt.Fprintf(stderr, "bench: --mem-cap-mb %d: not a size\n", *memCapMB)
 		return exitUsage
 	}
 	if cfg.Queries < 0 {

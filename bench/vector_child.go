@@ -54,6 +54,12 @@ type vectorChildSpec struct {
 	MinSweep time.Duration `json:"min_sweep_ns"`
 	// Workers is how many goroutines issue queries (GOMAXPROCS).
 	Workers int `json:"workers"`
+	// MemCap, when not 0, caps the child's memory in bytes: a memory
+	// cgroup and GOMEMLIMIT (vector_memcap.go).
+	MemCap int64 `json:"mem_cap,omitempty"`
+	// MaxKnob, when not 0, skips knob values above it (the 20M case: a
+	// probe of 1,024 buckets reads 40 MB, mostly from disk).
+	MaxKnob int `json:"max_knob,omitempty"`
 }
 
 // vectorPoint is one knob value of a sweep.
@@ -202,6 +208,9 @@ func vectorChild(specJSON string, cmds io.Reader, send func(vectorMsg), progress
 		switch cmd := strings.TrimSpace(sc.Text()); cmd {
 		case "sweep":
 			for _, knob := range e.Knobs() {
+				if spec.MaxKnob > 0 && knob > spec.MaxKnob {
+					continue
+				}
 				p, err := vectorSweepPoint(e, knob, ds, queries, truth, spec.Workers, spec.MinSweep)
 				if err != nil {
 					return fmt.Errorf("%s: %s %d: %w", e.Name(), e.KnobName(), knob, err)
@@ -362,6 +371,7 @@ type vectorChildProc struct {
 	log    io.Writer
 	prefix string
 	built  vectorMsg
+	cg     *memCgroup // nil without a memory cap
 }
 
 // vectorLeanEngines are the pure-Go sides: their children run the lean
@@ -426,6 +436,12 @@ func startVectorChild(ctx context.Context, spec vectorChildSpec, log io.Writer) 
 	prefix := "vector: " + spec.Dataset.Name + ": " + spec.Engine + ": "
 	cmd.Stderr = &prefixWriter{w: log, prefix: prefix}
 	c := &vectorChildProc{cmd: cmd, log: log, prefix: prefix}
+	if spec.MemCap > 0 {
+		if c.cg, err = newMemCgroup(spec.MemCap); err != nil {
+			return nil, err
+		}
+		c.cg.wrap(cmd, spec.MemCap)
+	}
 	if c.stdin, err = cmd.StdinPipe(); err != nil {
 		return nil, err
 	}
@@ -436,6 +452,9 @@ func startVectorChild(ctx context.Context, spec vectorChildSpec, log io.Writer) 
 	c.lines = bufio.NewScanner(stdout)
 	c.lines.Buffer(make([]byte, 64<<10), 1<<20)
 	if err := cmd.Start(); err != nil {
+		if c.cg != nil {
+			c.cg.remove()
+		}
 		return nil, fmt.Errorf("vector: start child: %w", err)
 	}
 	m, err := c.next()
@@ -511,6 +530,9 @@ func (c *vectorChildProc) close() error {
 		}
 		done <- c.cmd.Wait()
 	}()
+	if c.cg != nil {
+		defer c.cg.remove()
+	}
 	select {
 	case err := <-done:
 		return err
@@ -526,6 +548,9 @@ func (c *vectorChildProc) kill() {
 	for c.lines.Scan() {
 	}
 	c.cmd.Wait()
+	if c.cg != nil {
+		c.cg.remove()
+	}
 }
 
 // prefixWriter writes every line it is given to w behind prefix.

@@ -372,3 +372,65 @@ func synthDataset(cacheDir string, n, dim, nq, k int, seed uint64, log io.Writer
 	d.Origin = fmt.Sprintf("generated in %.1fs into %s.* (kept for later runs)", time.Since(start).Seconds(), prefix)
 	return d, nil
 }
+
+// synthStreamDataset is synthDataset for data sets too large to hold:
+// the base vectors are generated in chunks (synth.Stream) straight into
+// the cache file while the streamed ground truth (synth.Truth, the same
+// answer as synth.GroundTruth) takes each chunk. It holds one chunk, the
+// generator's labels and the queries.
+func synthStreamDataset(cacheDir string, n, dim, nq, k int, seed uint64, log io.Writer) (*vectorDataset, error) {
+	fp, err := synthFingerprint()
+	if err != nil {
+		return nil, fmt.Errorf("vector: synth: %w", err)
+	}
+	spec := synthSpec(n, dim, seed)
+	prefix := filepath.Join(cacheDir, fmt.Sprintf("vector-synth-n%d-d%d-c%d-seed%d-q%d-k%d-g%s", n, dim, spec.Clusters, seed, nq, k, fp))
+	d := &vectorDataset{Name: "synth", N: n, Dim: dim, Queries: nq, K: k,
+		BasePath: prefix + ".base", QueryPath: prefix + ".queries", TruthPath: prefix + ".truth"}
+	if d.complete() {
+		d.Origin = "cached in " + prefix + ".*"
+		return d, nil
+	}
+	start := time.Now()
+	queries, err := synth.Queries(spec, nq, seed+1)
+	if err != nil {
+		return nil, fmt.Errorf("vector: synth: %w", err)
+	}
+	truth, err := synth.NewTruth(queries, dim, k, synth.L2)
+	if err != nil {
+		return nil, fmt.Errorf("vector: synth: %w", err)
+	}
+	fmt.Fprintf(log, "vector: synth: generating %d×%d in chunks with the exact ground truth of %d queries (cached for later runs; tens of minutes)\n", n, dim, nq)
+	const chunk = 200_000
+	err = writeCacheFile(d.BasePath, vecFileMagic, n, dim, func(w io.Writer) error {
+		buf := make([]byte, chunk*dim*4)
+		return synth.Stream(spec, chunk, func(first int, data []float32) error {
+			b := buf[:len(data)*4]
+			for i, v := range data {
+				binary.LittleEndian.PutUint32(b[i*4:], math.Float32bits(v))
+			}
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			if err := truth.Add(data, runtime.GOMAXPROCS(0)); err != nil {
+				return err
+			}
+			if done := first + len(data)/dim; done%(20*chunk) == 0 || done == n {
+				fmt.Fprintf(log, "vector: synth: %d of %d vectors in %.0fs\n", done, n, time.Since(start).Seconds())
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("vector: synth: %w", err)
+	}
+	if err := writeVectorFile(d.QueryPath, queries, dim); err != nil {
+		return nil, fmt.Errorf("vector: synth: %w", err)
+	}
+	// Last: the truth file's presence means the set is complete.
+	if err := writeTruthFile(d.TruthPath, truth.Result(), k); err != nil {
+		return nil, fmt.Errorf("vector: synth: %w", err)
+	}
+	d.Origin = fmt.Sprintf("generated in chunks in %.1fs into %s.* (kept for later runs)", time.Since(start).Seconds(), prefix)
+	return d, nil
+}

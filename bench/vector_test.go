@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"image/png"
 	"io"
 	"math"
@@ -438,4 +439,68 @@ func FuzzDecodeVectorMsg(f *testing.F) {
 			t.Fatalf("re-encoded %+v: %+v, %v, %v", m, again, ok, err)
 		}
 	})
+}
+
+// TestSynthStreamDataset: the data set generated in chunks has the same
+// files as the one generated whole.
+func TestSynthStreamDataset(t *testing.T) {
+	whole := tinyDataset(t, 1500, 8, 25)
+	streamed, err := synthStreamDataset(t.TempDir(), 1500, 8, 25, vectorK, 7, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range [][2]string{{whole.BasePath, streamed.BasePath}, {whole.QueryPath, streamed.QueryPath}, {whole.TruthPath, streamed.TruthPath}} {
+		a, err1 := os.ReadFile(p[0])
+		b, err2 := os.ReadFile(p[1])
+		if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s and %s differ (errors %v, %v)", p[0], p[1], err1, err2)
+		}
+	}
+}
+
+// TestVectorChildMemCap runs the exact engine's child under a memory cap:
+// it must run inside its own cgroup with GOMEMLIMIT set, and a cap below
+// what the child needs must kill it rather than be ignored.
+func TestVectorChildMemCap(t *testing.T) {
+	cg, err := newMemCgroup(64 << 20)
+	if err != nil {
+		t.Skipf("no memory cgroup can be made here (needs root or a delegated cgroup): %v", err)
+	}
+	cg.remove()
+	ds := tinyDataset(t, 2000, 8, 30)
+	c, err := startVectorChild(context.Background(), vectorChildSpec{Engine: "exact", Dataset: *ds,
+		Dir: t.TempDir(), MinSweep: time.Millisecond, Workers: 2, MemCap: 256 << 20}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := c.cmd.Process.Pid
+	cgroups, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	environ, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	if !strings.Contains(string(cgroups), filepath.Base(c.cg.dir)) {
+		t.Errorf("child %d is not in %s: %s", pid, c.cg.dir, cgroups)
+	}
+	if !bytes.Contains(environ, []byte("GOMEMLIMIT=")) {
+		t.Error("child has no GOMEMLIMIT")
+	}
+	if c.cg.peak() <= 0 {
+		t.Error("cgroup reports no memory charged")
+	}
+	if _, err := c.sweep(); err != nil {
+		t.Fatal(err)
+	}
+	dir := c.cg.dir
+	if err := c.close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("cgroup %s left behind: %v", dir, err)
+	}
+	// A cap far below the data the child loads (2 MB of queries and
+	// vectors plus the runtime) ends it.
+	big := tinyDataset(t, 40000, 64, 10)
+	if c, err := startVectorChild(context.Background(), vectorChildSpec{Engine: "exact", Dataset: *big,
+		Dir: t.TempDir(), MinSweep: time.Millisecond, Workers: 2, MemCap: 4 << 20}, io.Discard); err == nil {
+		c.kill()
+		t.Error("child ran under a 4 MB cap")
+	}
 }

@@ -63,12 +63,46 @@ func Generate(s Spec) (data []float32, labels []int32, err error) {
 	if err := s.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("synth: generate: %w", err)
 	}
+	data = make([]float32, s.N*s.Dim)
+	labels, err = stream(s, s.N, func(first int, chunk []float32) error {
+		copy(data[first*s.Dim:], chunk)
+		return nil
+	}, data)
+	return data, labels, err
+}
+
+// MaxStreamN is the largest Spec.N Stream accepts: ids are int32.
+const MaxStreamN = 1<<31 - 1
+
+// Stream produces the points of Generate(s), in order, in chunks of at
+// most chunk points: fn gets the index of the chunk's first point and the
+// chunk's values, flat and row-major, valid only during the call. It is
+// for data sets larger than Generate's MaxValues: only one chunk and the
+// labels (4 bytes per point) are held. s.N may be up to MaxStreamN; the
+// other limits are Validate's. An error from fn stops Stream and is
+// returned.
+func Stream(s Spec, chunk int, fn func(first int, data []float32) error) error {
+	big := s
+	big.N = 0
+	if err := big.Validate(); err != nil {
+		return fmt.Errorf("synth: stream: %w", err)
+	}
+	if s.N < 0 || s.N > MaxStreamN || chunk < 1 || int64(chunk)*int64(s.Dim) > MaxValues {
+		return fmt.Errorf("synth: stream: %w: N %d, chunk %d", ErrInvalidSpec, s.N, chunk)
+	}
+	_, err := stream(s, chunk, fn, make([]float32, min(chunk, s.N)*s.Dim))
+	return err
+}
+
+// stream draws the points of s in order into buf (chunk points at a time)
+// and hands each full or final chunk to fn. It returns the labels.
+func stream(s Spec, chunk int, fn func(first int, data []float32) error, buf []float32) ([]int32, error) {
 	m := newMixture(s)
 	rng := rand.New(rand.NewPCG(s.Seed, 0x6461746170747321)) // "datapts!"
 
 	// Exact cluster sizes by largest remainder, then a shuffled label list.
 	sizes := m.sizes(s.N)
-	labels = make([]int32, 0, s.N)
+	labels := make([]int32, 0, s.N)
 	for c, n := range sizes {
 		for range n {
 			labels = append(labels, int32(c))
@@ -76,11 +110,16 @@ func Generate(s Spec) (data []float32, labels []int32, err error) {
 	}
 	rng.Shuffle(len(labels), func(i, j int) { labels[i], labels[j] = labels[j], labels[i] })
 
-	data = make([]float32, s.N*s.Dim)
-	for i, c := range labels {
-		m.point(rng, int(c), data[i*s.Dim:(i+1)*s.Dim])
+	for first := 0; first < s.N; first += chunk {
+		n := min(chunk, s.N-first)
+		for i, c := range labels[first : first+n] {
+			m.point(rng, int(c), buf[i*s.Dim:(i+1)*s.Dim])
+		}
+		if err := fn(first, buf[:n*s.Dim]); err != nil {
+			return nil, err
+		}
 	}
-	return data, labels, nil
+	return labels, nil
 }
 
 // Queries returns n query points of s.Dim values drawn from the same mixture

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -177,5 +178,45 @@ func TestSpecValidate(t *testing.T) {
 	d, l, err := Generate(Spec{N: 0, Dim: 3, Clusters: 5})
 	if err != nil || len(d) != 0 || len(l) != 0 {
 		t.Errorf("N=0: %v %v %v", d, l, err)
+	}
+}
+
+// TestStreamMatchesGenerate: Stream yields Generate's points, in order,
+// whatever the chunk size, and rejects bad arguments.
+func TestStreamMatchesGenerate(t *testing.T) {
+	spec := Spec{N: 1001, Dim: 9, Clusters: 13, Skew: 1, Spread: 0.3, Seed: 8}
+	want, _, err := Generate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, chunk := range []int{1, 10, 1000, 1001, 5000} {
+		var got []float32
+		next := 0
+		err := Stream(spec, chunk, func(first int, d []float32) error {
+			if first != next || len(d) > chunk*spec.Dim {
+				t.Fatalf("chunk of %d: got first %d with %d values, want first %d", chunk, first, len(d), next)
+			}
+			next += len(d) / spec.Dim
+			got = append(got, d...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("chunk of %d: streamed points differ from Generate", chunk)
+		}
+	}
+	stop := errors.New("stop")
+	if err := Stream(spec, 10, func(int, []float32) error { return stop }); err != stop {
+		t.Errorf("Stream returned %v, want fn's error", err)
+	}
+	for _, bad := range []struct {
+		s     Spec
+		chunk int
+	}{{spec, 0}, {Spec{N: -1, Dim: 9, Clusters: 1}, 1}, {Spec{N: 10, Dim: 0, Clusters: 1}, 1}, {Spec{N: MaxStreamN + 1, Dim: 1, Clusters: 1}, 1}} {
+		if err := Stream(bad.s, bad.chunk, func(int, []float32) error { return nil }); !errors.Is(err, ErrInvalidSpec) {
+			t.Errorf("Stream(%+v, %d) = %v, want ErrInvalidSpec", bad.s, bad.chunk, err)
+		}
 	}
 }

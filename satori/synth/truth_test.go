@@ -3,6 +3,7 @@ package synth
 import (
 	"errors"
 	"math/rand/v2"
+	"reflect"
 	"sort"
 	"testing"
 )
@@ -117,5 +118,46 @@ func BenchmarkGenerate(b *testing.B) {
 		if _, _, err := Generate(s); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestTruthMatchesGroundTruth: the streamed ground truth, over chunks of
+// any size, is GroundTruth's answer, for both metrics.
+func TestTruthMatchesGroundTruth(t *testing.T) {
+	spec := Spec{N: 3000, Dim: 24, Clusters: 20, Skew: 1, Spread: 0.3, Seed: 5}
+	data, _, err := Generate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := Queries(spec, 40, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, metric := range []Metric{L2, InnerProduct} {
+		want, err := GroundTruth(data, qs, spec.Dim, 10, metric, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, chunk := range []int{1, 7, 1000, 3000} {
+			tr, err := NewTruth(qs, spec.Dim, 10, metric)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = Stream(spec, chunk, func(first int, d []float32) error { return tr.Add(d, 3) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := tr.Result()
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%v, chunks of %d: streamed truth differs from GroundTruth", metric, chunk)
+			}
+		}
+	}
+	if _, err := NewTruth(qs[:5], spec.Dim, 10, L2); err == nil {
+		t.Error("NewTruth accepted a partial query")
+	}
+	tr, _ := NewTruth(qs, spec.Dim, 10, L2)
+	if err := tr.Add(data[:5], 1); err == nil {
+		t.Error("Add accepted a partial point")
 	}
 }
