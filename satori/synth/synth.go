@@ -126,7 +126,9 @@ func stream(s Spec, chunk int, fn func(first int, data []float32) error, buf []f
 // as Generate(s): the same centres and cluster weights, fresh noise seeded by
 // seed. Queries are not copies of data points.
 func Queries(s Spec, n int, seed uint64) ([]float32, error) {
-	if err := s.Validate(); err != nil {
+	mix := s
+	mix.N = min(s.N, 1) // the data set's size does not matter: a Stream-sized N is fine
+	if err := mix.Validate(); err != nil {
 		return nil, fmt.Errorf("synth: queries: %w", err)
 	}
 	if n < 0 || int64(n)*int64(s.Dim) > MaxValues {
