@@ -77,6 +77,10 @@ type DB struct {
 	store  *bucket.Store
 	wal    *wal
 	router *router
+	// rebuilding is set while a background rebuild of the router's graph
+	// runs (rebuildRouterAsync); Close waits for rebuildWG.
+	rebuilding atomic.Bool
+	rebuildWG  sync.WaitGroup
 
 	stripes [numStripes]sync.Mutex
 
@@ -502,6 +506,7 @@ func (db *DB) Close() error {
 		close(db.stop)
 	}
 	<-db.done
+	db.rebuildWG.Wait()
 	err = errors.Join(err, db.wal.close(), db.store.Close())
 	return err
 }

@@ -70,6 +70,7 @@ func (db *DB) abandon() {
 		close(db.stop)
 	}
 	<-db.done
+	db.rebuildWG.Wait()
 	db.wal.close()
 	db.store.Close()
 }

@@ -1,6 +1,7 @@
 package satori
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -97,10 +98,20 @@ func (db *DB) maintain(all bool) error {
 	db.mu.RLock()
 	maxJobs := 4*len(db.buckets) + 64
 	db.mu.RUnlock()
+	var queue []job
 	for jobs := 0; (all || written < roundBytes) && jobs < maxJobs; jobs++ {
-		j := db.nextJob(all)
-		if j.kind == jobNone {
-			break
+		if len(queue) == 0 {
+			if queue = db.dueJobs(all, queue); len(queue) == 0 {
+				break
+			}
+		}
+		j := queue[0]
+		queue = queue[1:]
+		db.mu.RLock()
+		_, exists := db.buckets[j.bucket]
+		db.mu.RUnlock()
+		if !exists { // merged or split away by an earlier job of the batch
+			continue
 		}
 		n, err := db.run(j, &buf)
 		if err != nil {
@@ -112,22 +123,36 @@ func (db *DB) maintain(all bool) error {
 		written += n
 		ran = true
 	}
-	if db.router.needsRebuild() {
-		if err := db.router.rebuild(); err != nil {
-			return err
-		}
-	}
+	db.rebuildRouterAsync()
 	if !ran && !all {
 		return nil
 	}
 	return db.commit()
 }
 
+// rebuildRouterAsync starts a rebuild of the router's graph in the
+// background when one is due and none is running: building a graph over
+// tens of thousands of centroids takes tens of seconds, which maintenance
+// (and the writers waiting on it) should not. Close waits for it.
+func (db *DB) rebuildRouterAsync() {
+	if !db.router.needsRebuild() || !db.rebuilding.CompareAndSwap(false, true) {
+		return
+	}
+	db.rebuildWG.Add(1)
+	go func() {
+		defer db.rebuildWG.Done()
+		defer db.rebuilding.Store(false)
+		if err := db.router.rebuild(); err != nil {
+			db.stats.maintErrors.Add(1)
+			db.opts.Logger.Warn("satori: router rebuild", "err", err)
+		}
+	}()
+}
+
 type jobKind uint8
 
 const (
-	jobNone jobKind = iota
-	jobFlush
+	jobFlush jobKind = iota + 1
 	jobSplit
 	jobMerge
 )
@@ -137,11 +162,21 @@ type job struct {
 	bucket uint32
 }
 
-// nextJob picks the most urgent job: a split, then a merge, then a flush
-// (under memory pressure the largest delta first; when the log is too
-// long the oldest change; otherwise any bucket whose delta or stale part
-// is a quarter of it; with all, any dirty bucket).
-func (db *DB) nextJob(all bool) job {
+// jobBatch is how many jobs one scan of the buckets queues: a scan costs
+// a pass over every bucket, so at tens of thousands of buckets picking
+// one job per scan dominated maintenance.
+const jobBatch = 32
+
+// dueJobs scans the buckets once and appends to dst[:0] up to jobBatch
+// jobs, most urgent first: splits (largest first), then merges (smallest
+// first), then flushes: when the log is too long the oldest changes
+// first; under memory pressure the largest deltas; otherwise the buckets
+// whose delta or stale part is a quarter of them (with all, every dirty
+// bucket), largest delta first. A queued job may be stale by the time it
+// runs (its bucket merged away or already flushed): run skips a vanished
+// bucket, and a flush of a clean bucket or a split of a bucket that
+// shrank rewrites it in place.
+func (db *DB) dueJobs(all bool, dst []job) []job {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	trimTo := uint64(0)
@@ -149,47 +184,53 @@ func (db *DB) nextJob(all bool) job {
 		trimTo = db.wal.trimTarget()
 	}
 	pressure := db.deltaBytes > db.opts.MaxDeltaBytes/2
-	var split, merge, flush, oldest *bstate
+	// Each candidate gets a rank: its class, then a key within it.
+	type cand struct {
+		class int // 0 split, 1 merge, 2 log trim, 3 flush
+		key   int64
+		j     job
+	}
+	var cands []cand
 	for _, b := range db.buckets {
 		live := b.live()
 		switch {
 		case live > db.opts.MaxBucket:
-			if split == nil || live > split.live() {
-				split = b
-			}
+			cands = append(cands, cand{0, -int64(live), job{jobSplit, b.id}})
 			continue
 		case live < db.opts.MinBucket && len(db.buckets) > 1:
-			if merge == nil || live < merge.live() {
-				merge = b
-			}
+			cands = append(cands, cand{1, int64(live), job{jobMerge, b.id}})
 			continue
 		}
 		if b.dirty == 0 {
 			continue
 		}
-		if b.dirty < trimTo && (oldest == nil || b.dirty < oldest.dirty) {
-			oldest = b
+		if b.dirty < trimTo {
+			cands = append(cands, cand{2, int64(b.dirty), job{jobFlush, b.id}})
+			continue
 		}
 		due := all || b.delta.len() >= max(db.opts.MaxBucket/8, b.diskCount/4) ||
 			b.stale >= max(1, b.entries()/4) || !b.onDisk && b.delta.len() > 0 && all
 		if pressure {
-			due = b.delta.len() > 0 && (flush == nil || b.delta.len() > flush.delta.len())
+			due = b.delta.len() > 0
 		}
-		if due && (flush == nil || b.delta.len() > flush.delta.len()) {
-			flush = b
+		if due {
+			cands = append(cands, cand{3, -int64(b.delta.len()), job{jobFlush, b.id}})
 		}
 	}
-	switch {
-	case split != nil:
-		return job{jobSplit, split.id}
-	case merge != nil:
-		return job{jobMerge, merge.id}
-	case oldest != nil:
-		return job{jobFlush, oldest.id}
-	case flush != nil:
-		return job{jobFlush, flush.id}
+	slices.SortFunc(cands, func(a, b cand) int {
+		if c := cmp.Compare(a.class, b.class); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.j.bucket, b.j.bucket)
+	})
+	dst = dst[:0]
+	for _, c := range cands[:min(len(cands), jobBatch)] {
+		dst = append(dst, c.j)
 	}
-	return job{}
+	return dst
 }
 
 // member is one valid entry read from a bucket being rewritten.

@@ -37,21 +37,33 @@ type router struct {
 	version uint64         // bumped by every add and remove
 }
 
-// The router compares a query with every centroid while that costs at
-// most exactRouteWork multiply-adds (about 0.7 ms: 32k buckets at
-// dimension 128, 5k at 784), and with at least hnswMin buckets past it
-// asks the HNSW graph. Over 10,000 centroids of clustered vectors
-// (dimension 128) the graph finds 99.4% of the 32 nearest buckets in
-// 0.34 ms against 0.23 ms for the exact comparison, so the graph pays
-// only where the centroids are too many to compare with one by one.
+// The router builds its HNSW graph once it routes hnswMin buckets, and
+// asks it when that is cheaper than comparing with every centroid. A graph
+// search with candidate list ef costs about as much as comparing with
+// graphCostPerEf·ef centroids (measured over 10,000 centroids of clustered
+// vectors, dimension 128: ef 96 took 0.14 ms, ef 288 0.34 ms, ef 1,056
+// 0.94 ms, and every centroid 0.21 ms), so few probes (an insert routes to
+// 1) use the graph from 6k buckets on, 32 probes from 18k, 128 from 68k.
+// There the graph finds 99.4% of the 32 nearest buckets.
 const (
-	hnswMin        = 1024
-	exactRouteWork = 1 << 22
+	hnswMin        = 4096
+	graphCostPerEf = 64
 )
 
-// exact reports whether routing compares with every centroid. r.mu held.
-func (r *router) exactLocked(n int) bool {
-	return r.graph == nil || len(r.ids)*r.dim <= exactRouteWork || len(r.ids) <= 4*n
+// graphEf is the candidate list of a graph search for n buckets.
+func graphEf(n int, skip bool) (want, ef int) {
+	want = 2*n + 8
+	if skip {
+		want += 8
+	}
+	return want, max(4*want, 96)
+}
+
+// exactLocked reports whether routing to n buckets compares with every
+// centroid. r.mu held.
+func (r *router) exactLocked(n int, skip bool) bool {
+	_, ef := graphEf(n, skip)
+	return r.graph == nil || len(r.ids) <= graphCostPerEf*ef
 }
 
 // probe is one routed bucket.
@@ -75,9 +87,11 @@ func (r *router) probe(q []float32, n int, out []probe, s *routeScratch) []probe
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	s.top.reset(n)
+	bound := s.top.bound()
 	for i, id := range r.ids {
-		if d := -vecmath.Dot(q, r.cents[i*r.dim:(i+1)*r.dim]); s.top.accepts(d) {
+		if d := -vecmath.Dot(q, r.cents[i*r.dim:(i+1)*r.dim]); d <= bound && s.top.accepts(d) {
 			s.top.push(probe{id, d})
+			bound = s.top.bound()
 		}
 	}
 	return s.top.appendSorted(out[:0])
@@ -158,11 +172,14 @@ func (r *router) nearest(q []float32, n int, out []probe, s *routeScratch, skip 
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	if r.exactLocked(n) {
+	if r.exactLocked(n, skip != nil) {
 		s.top.reset(n)
+		bound := s.top.bound()
 		for i, id := range r.ids {
-			if d := r.distance(q, r.cents[i*r.dim:(i+1)*r.dim]); s.top.accepts(d) && (skip == nil || !skip(id)) {
+			d := r.distance(q, r.cents[i*r.dim:(i+1)*r.dim])
+			if d <= bound && s.top.accepts(d) && (skip == nil || !skip(id)) {
 				s.top.push(probe{id, d})
+				bound = s.top.bound()
 			}
 		}
 		return s.top.appendSorted(out)
@@ -174,11 +191,8 @@ func (r *router) nearest(q []float32, n int, out []probe, s *routeScratch, skip 
 func (r *router) viaGraphLocked(q []float32, n int, out []probe, s *routeScratch, skip func(uint32) bool) []probe {
 	// The graph ranks by quantized distances: ask it for twice as many
 	// candidates as wanted (searching 4× as many) and rank them exactly.
-	want := 2*n + 8
-	if skip != nil {
-		want += 8
-	}
-	s.hits = r.graph.Search(q, want, max(4*want, 96), s.hits[:0])
+	want, ef := graphEf(n, skip != nil)
+	s.hits = r.graph.Search(q, want, ef, s.hits[:0])
 	s.top.reset(n)
 	for _, h := range s.hits {
 		i, ok := r.pos[h.ID]
@@ -200,11 +214,10 @@ func (r *router) needsRebuild() bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	n := len(r.ids)
-	need := max(hnswMin, exactRouteWork/r.dim)
 	if r.graph == nil {
-		return n >= need
+		return n >= hnswMin
 	}
-	return n < need/2 || n >= 2*r.builtAt || r.graph.Nodes() > 2*n
+	return n < hnswMin/2 || n >= 2*r.builtAt || r.graph.Nodes() > 2*n
 }
 
 // rebuild builds a new graph from the current centroids without holding
@@ -216,7 +229,7 @@ func (r *router) rebuild() error {
 	cents := slices.Clone(r.cents)
 	version := r.version
 	r.mu.RUnlock()
-	if len(ids) < max(hnswMin, exactRouteWork/r.dim)/2 {
+	if len(ids) < hnswMin/2 {
 		r.mu.Lock()
 		r.graph = nil
 		r.mu.Unlock()

@@ -497,6 +497,17 @@ func (h *topN[T]) after(i, j int) bool {
 	return di > dj || di == dj && ii > ij
 }
 
+// bound returns the distance an item must beat to enter the heap: +Inf
+// until it is full, then the farthest kept item's (a tie enters only if
+// accepts says so).
+func (h *topN[T]) bound() float32 {
+	if len(h.items) < h.n {
+		return float32(math.Inf(1))
+	}
+	d, _ := h.items[0].rank()
+	return d
+}
+
 func (h *topN[T]) push(x T) {
 	if len(h.items) < h.n {
 		h.items = append(h.items, x)
