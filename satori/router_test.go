@@ -38,7 +38,7 @@ func TestRouterGraphRecall(t *testing.T) {
 		t.Fatal(err)
 	}
 	var s routeScratch
-	for _, n := range []int{8, 32, 128} {
+	for _, n := range []int{1, 8, 32, 128} {
 		hit, total := 0, 0
 		for i := range nq {
 			q := qs[i*dim : (i+1)*dim]

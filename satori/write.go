@@ -3,7 +3,9 @@ package satori
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/reefdb/reef/satori/attr"
 	"github.com/reefdb/reef/satori/bucket"
@@ -114,14 +116,7 @@ func (db *DB) write(items []Item, insert bool) error {
 	}
 	// Route outside mu (the router has its own lock); re-route under mu
 	// any vector whose bucket disappeared meanwhile.
-	targets := make([]uint32, len(ps))
-	var s routeScratch
-	var out [1]probe
-	for i, p := range ps {
-		if r := db.router.nearest(p.vec, 1, out[:0], &s, nil); len(r) == 1 {
-			targets[i] = r[0].id
-		}
-	}
+	targets := db.routePuts(ps)
 	db.mu.Lock()
 	for i, p := range ps {
 		b := db.buckets[targets[i]]
@@ -135,6 +130,41 @@ func (db *DB) write(items []Item, insert bool) error {
 	db.wake()
 	return nil
 }
+
+// routePuts returns the bucket each vector of ps joins (0 when the router
+// is empty). A large batch is routed by one goroutine per core: routing
+// is most of a bulk load's CPU once the router uses its graph.
+func (db *DB) routePuts(ps []prepared) []uint32 {
+	targets := make([]uint32, len(ps))
+	route := func(lo, hi int) {
+		var s routeScratch
+		var out [1]probe
+		for i := lo; i < hi; i++ {
+			if r := db.router.nearest(ps[i].vec, 1, out[:0], &s, nil); len(r) == 1 {
+				targets[i] = r[0].id
+			}
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(ps)/routeChunk)
+	if workers < 2 {
+		route(0, len(ps))
+		return targets
+	}
+	var wg sync.WaitGroup
+	per := (len(ps) + workers - 1) / workers
+	for lo := 0; lo < len(ps); lo += per {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			route(lo, min(lo+per, len(ps)))
+		}()
+	}
+	wg.Wait()
+	return targets
+}
+
+// routeChunk is the fewest vectors worth a routing goroutine.
+const routeChunk = 64
 
 // logPuts logs ps with LSNs first, first+1, …, one frame per
 // maxBatchBytes.
