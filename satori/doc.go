@@ -53,13 +53,16 @@
 // # Routing
 //
 // Buckets form by squared L2 whatever the metric (cosine vectors are
-// normalized, so that is the cosine order). The router compares a vector
-// with every centroid while that costs at most 4M multiply-adds (32k
-// buckets at dimension 128); past that it asks an HNSW graph over the
-// u8-quantized centroids for twice the candidates wanted and ranks them
-// exactly (its recall is the next thing to improve: on 1M vectors it
-// missed buckets the exact comparison found). InnerProduct queries probe
-// by inner product with every centroid.
+// normalized, so that is the cosine order). From 4,096 buckets the router
+// keeps an HNSW graph over the u8-quantized centroids (satori/hnsw; its
+// neighbour lists are filled past the pruning heuristic, which on tight
+// groups of centroids left too few links between groups), rebuilt in the
+// background as the buckets double. A routing compares with every
+// centroid while that is cheaper than a graph search (up to 64 centroids
+// per unit of the search's ef); past that it asks the graph for twice the
+// candidates wanted and ranks them exactly. A large write batch is routed
+// by one goroutine per core. InnerProduct queries probe by inner product
+// with every centroid.
 //
 // # Search
 //
@@ -76,7 +79,8 @@
 //
 // # Maintenance (SPFresh, adapted to immutable buckets)
 //
-// One background goroutine flushes a bucket whose delta or stale part has
+// One background goroutine, taking up to 32 due jobs per scan of the
+// buckets, flushes a bucket whose delta or stale part has
 // grown; splits a bucket past MaxBucket by balanced 2-means (by balanced
 // k-means when it is far past, as for the first bucket of a bulk load)
 // and reassigns vectors between the new buckets and the 8 nearest

@@ -10,8 +10,8 @@ import (
 )
 
 // router picks the buckets a query probes and the bucket a new vector
-// joins: the buckets whose centroids are nearest. Up to hnswMin buckets it
-// compares with every centroid; past that it asks an HNSW graph over the
+// joins: the buckets whose centroids are nearest. It compares with every
+// centroid, or, where that costs more, asks an HNSW graph over the
 // u8-quantized centroids (satori/hnsw) for candidates and ranks them by
 // exact distance to the float centroids.
 //
