@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -41,7 +42,10 @@ func (e *reefEngine) SetKnob(v int) error {
 func (e *reefEngine) Describe() string { return e.desc }
 
 func (e *reefEngine) Build(ctx context.Context, dir string, ds *vectorDataset, progress io.Writer) error {
-	db, err := satori.Open(dir, satori.Options{Dim: ds.Dim, Durability: satori.SyncNone})
+	// Maintenance failures go to the progress log: a build that stalls
+	// says why (and writes fail with satori.ErrStalled rather than hang).
+	logger := slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	db, err := satori.Open(dir, satori.Options{Dim: ds.Dim, Durability: satori.SyncNone, Logger: logger})
 	if err != nil {
 		return err
 	}

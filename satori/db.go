@@ -40,6 +40,11 @@ var (
 	// ErrFailed is returned by writes after a log or bucket write failed:
 	// the database must be closed and reopened.
 	ErrFailed = errors.New("satori: database failed, reopen it")
+	// ErrStalled is returned by a write that waited for room in the
+	// deltas while maintenance failed stallRounds rounds in a row: the
+	// write is not acknowledged (nor logged); the wrapped error is the
+	// last maintenance failure, also in Stats.LastMaintenanceError.
+	ErrStalled = errors.New("satori: writes stalled: maintenance keeps failing")
 )
 
 // DB is an open vector collection. All methods are safe for concurrent use.
@@ -94,8 +99,12 @@ type DB struct {
 	nextBucket uint32
 	deltaBytes int64
 	roomCond   *sync.Cond // on mu: writers waiting for delta room
-	closed     bool
-	failed     error // set once; writes refuse after it
+	// maintFails counts maintenance rounds failed in a row and
+	// lastMaintErr is the latest failure (on mu).
+	maintFails   int
+	lastMaintErr error
+	closed       bool
+	failed       error // set once; writes refuse after it
 
 	workers chan *worker
 

@@ -42,6 +42,15 @@ import (
 // merge spreads into.
 const neighbours = 8
 
+// maintBackoff is the pause after a failed maintenance round (a variable
+// for tests).
+var maintBackoff = time.Second
+
+// stallRounds is how many maintenance rounds in a row must fail
+// (maintBackoff apart) before a writer waiting for delta room gives up
+// with ErrStalled rather than wait for ever.
+const stallRounds = 10
+
 // roundBytes bounds the bucket bytes one round writes before it commits,
 // unless it is flushing everything.
 const roundBytes = 256 << 20
@@ -65,7 +74,7 @@ func (db *DB) maintainLoop() {
 			select { // back off after a failure
 			case <-db.stop:
 				return
-			case <-time.After(time.Second):
+			case <-time.After(maintBackoff):
 			}
 		}
 	}
@@ -79,8 +88,24 @@ func (db *DB) Maintain() error { return db.maintain(false) }
 // them, so a restart replays no log, and trims the log.
 func (db *DB) Flush() error { return db.maintain(true) }
 
-// maintain runs one round; all writes out every dirty bucket.
+// maintain runs one round; all writes out every dirty bucket. It counts
+// the rounds failed in a row, for writers waiting for delta room.
 func (db *DB) maintain(all bool) error {
+	err := db.round(all)
+	db.mu.Lock()
+	if err != nil && !errors.Is(err, ErrClosed) {
+		db.maintFails++
+		db.lastMaintErr = err
+		db.roomCond.Broadcast() // writers waiting for room decide whether to give up
+	} else if err == nil {
+		db.maintFails = 0
+	}
+	db.mu.Unlock()
+	return err
+}
+
+// round is one maintenance round.
+func (db *DB) round(all bool) error {
 	db.maintMu.Lock()
 	defer db.maintMu.Unlock()
 	db.mu.RLock()

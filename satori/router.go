@@ -46,8 +46,8 @@ type router struct {
 // ef 40) uses the graph from 4k buckets on, 8 probes from 6k, 32 from
 // 18k, 128 from 68k. There the graph finds 99.4% of the 32 nearest
 // buckets.
-const (
-	hnswMin        = 4096
+var (
+	hnswMin        = 4096 // variables so tests can route through the graph at small sizes
 	graphCostPerEf = 64
 )
 

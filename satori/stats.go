@@ -33,6 +33,11 @@ type Stats struct {
 	NextLSN    uint64
 	// Maintenance counters since Open.
 	Flushes, Splits, Merges, Reassigned, Commits, MaintenanceErrors uint64
+	// LastMaintenanceError is the latest background maintenance failure
+	// ("" when none since Open), and MaintenanceFailing how many rounds
+	// in a row failed up to now.
+	LastMaintenanceError string
+	MaintenanceFailing   int
 }
 
 // Stats returns the current statistics.
@@ -76,5 +81,11 @@ func (db *DB) Stats() Stats {
 	s.Reassigned = db.stats.reassigned.Load()
 	s.Commits = db.stats.commits.Load()
 	s.MaintenanceErrors = db.stats.maintErrors.Load()
+	db.mu.RLock()
+	if db.lastMaintErr != nil {
+		s.LastMaintenanceError = db.lastMaintErr.Error()
+	}
+	s.MaintenanceFailing = db.maintFails
+	db.mu.RUnlock()
 	return s
 }

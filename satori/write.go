@@ -99,6 +99,11 @@ func (db *DB) write(items []Item, insert bool) error {
 	}
 	// Back-pressure: wait while the deltas hold more than MaxDeltaBytes.
 	for db.deltaBytes > db.opts.MaxDeltaBytes && db.failed == nil && !db.closed && !db.opts.DisableMaintenance {
+		if db.maintFails >= stallRounds {
+			err := fmt.Errorf("%w: %d rounds failed, the last: %w", ErrStalled, db.maintFails, db.lastMaintErr)
+			db.mu.Unlock()
+			return err
+		}
 		db.wake()
 		db.roomCond.Wait()
 	}

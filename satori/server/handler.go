@@ -136,7 +136,7 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, ErrCollectionExists), errors.Is(err, satori.ErrExists):
 		return http.StatusConflict
-	case errors.Is(err, ErrClosed), errors.Is(err, satori.ErrClosed),
+	case errors.Is(err, ErrClosed), errors.Is(err, satori.ErrClosed), errors.Is(err, satori.ErrStalled),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable
 	}
