@@ -252,13 +252,13 @@ func Open(dir string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	bdir := filepath.Join(dir, bucketsDir)
-	store, err := bucket.Open(opts.FS, bdir, bucket.Options{Dim: opts.Dim, Logger: opts.Logger})
+	store, err := bucket.Open(opts.FS, bdir, bucket.Options{Dim: opts.Dim, Logger: opts.Logger, SegmentBytes: opts.SegmentBytes})
 	created := false
 	if errors.Is(err, bucket.ErrNoStore) {
 		if opts.Dim == 0 {
 			return nil, fmt.Errorf("%w: Dim is required to create a database in %s", ErrInvalidOptions, dir)
 		}
-		store, err = bucket.Create(opts.FS, bdir, bucket.Options{Dim: opts.Dim, Logger: opts.Logger})
+		store, err = bucket.Create(opts.FS, bdir, bucket.Options{Dim: opts.Dim, Logger: opts.Logger, SegmentBytes: opts.SegmentBytes})
 		created = true
 	}
 	if err != nil {

@@ -194,8 +194,9 @@ const jobBatch = 32
 
 // dueJobs scans the buckets once and appends to dst[:0] up to jobBatch
 // jobs, most urgent first: splits (largest first), then merges (smallest
-// first), then flushes: when the log is too long the oldest changes
-// first; under memory pressure the largest deltas; otherwise the buckets
+// first), then rewrites of the live buckets of a segment to compact (see
+// compactSegmentLocked), then flushes: when the log is too long the
+// oldest changes first; under memory pressure the largest deltas; otherwise the buckets
 // whose delta or stale part is a quarter of them (with all, every dirty
 // bucket), largest delta first. A queued job may be stale by the time it
 // runs (its bucket merged away or already flushed): run skips a vanished
@@ -211,11 +212,12 @@ func (db *DB) dueJobs(all bool, dst []job) []job {
 	pressure := db.deltaBytes > db.opts.MaxDeltaBytes/2
 	// Each candidate gets a rank: its class, then a key within it.
 	type cand struct {
-		class int // 0 split, 1 merge, 2 log trim, 3 flush
+		class int // 0 split, 1 merge, 2 compaction or log trim, 3 flush
 		key   int64
 		j     job
 	}
 	var cands []cand
+	compact := db.compactSegmentLocked()
 	for _, b := range db.buckets {
 		live := b.live()
 		switch {
@@ -224,6 +226,10 @@ func (db *DB) dueJobs(all bool, dst []job) []job {
 			continue
 		case live < db.opts.MinBucket && len(db.buckets) > 1:
 			cands = append(cands, cand{1, int64(live), job{jobMerge, b.id}})
+			continue
+		}
+		if compact != 0 && b.onDisk && b.loc.Segment == compact {
+			cands = append(cands, cand{2, int64(b.loc.Offset), job{jobFlush, b.id}})
 			continue
 		}
 		if b.dirty == 0 {
@@ -256,6 +262,42 @@ func (db *DB) dueJobs(all bool, dst []job) []job {
 		dst = append(dst, c.j)
 	}
 	return dst
+}
+
+// compactSegmentLocked returns the segment whose live buckets maintenance
+// should rewrite elsewhere, or 0. Every flush writes a bucket anew, so
+// segment files fill with dead copies; a segment is deleted (by the
+// Commit after the last live bucket left it) only when nothing in it is
+// live. When the files hold more than twice the live buckets' bytes plus
+// two segments, the segment (not the one being appended to) with the
+// smallest share of live bytes is compacted: its buckets are flushed,
+// which moves them to the active segment. DB.mu held.
+func (db *DB) compactSegmentLocked() uint32 {
+	sizes, active := db.store.SegmentSizes()
+	liveBy := make(map[uint32]int64, len(sizes))
+	var live, total int64
+	for _, b := range db.buckets {
+		if b.onDisk {
+			liveBy[b.loc.Segment] += int64(b.loc.Length)
+			live += int64(b.loc.Length)
+		}
+	}
+	for _, n := range sizes {
+		total += n
+	}
+	if total <= 2*live+2*db.store.SegmentBytes() {
+		return 0
+	}
+	best, bestShare := uint32(0), 2.0
+	for seg, n := range sizes {
+		if seg == active || liveBy[seg] == 0 { // nothing to move: it goes at the next Commit
+			continue
+		}
+		if share := float64(liveBy[seg]) / float64(n); share < bestShare || share == bestShare && seg < best {
+			best, bestShare = seg, share
+		}
+	}
+	return best
 }
 
 // member is one valid entry read from a bucket being rewritten.

@@ -110,6 +110,11 @@ type Options struct {
 	// LogBytes is how much log may accumulate before maintenance writes
 	// out the oldest changes so the log can be trimmed; default 256 MiB.
 	LogBytes int64
+	// SegmentBytes is the size past which the bucket store starts a new
+	// segment file (satori/bucket); default 64 MiB. Maintenance compacts
+	// segments once their files hold more than twice the live buckets'
+	// bytes plus two segments.
+	SegmentBytes int64
 	// MaintenanceInterval is how often maintenance looks for work when no
 	// write wakes it; default 100ms.
 	MaintenanceInterval time.Duration

@@ -23,6 +23,9 @@ type Stats struct {
 	// LogBytes the size of the write-ahead log.
 	DiskBytes int64
 	LogBytes  int64
+	// FileBytes is the size of the bucket store's segment files: the live
+	// buckets plus dead copies not yet compacted away.
+	FileBytes int64
 	// RouterBytes estimates the memory of the routing index (centroids and
 	// the HNSW graph); IndexBytes that of the id index.
 	RouterBytes int
@@ -74,6 +77,10 @@ func (db *DB) Stats() Stats {
 	s.NextLSN = db.nextLSN
 	db.pendMu.Unlock()
 	s.LogBytes = db.wal.size()
+	sizes, _ := db.store.SegmentSizes()
+	for _, n := range sizes {
+		s.FileBytes += n
+	}
 	s.RouterBytes = db.router.memoryBytes()
 	s.Flushes = db.stats.flushes.Load()
 	s.Splits = db.stats.splits.Load()

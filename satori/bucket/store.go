@@ -394,6 +394,30 @@ func (s *Store) Write(b *Bucket) (Loc, error) {
 	return loc, nil
 }
 
+// SegmentSizes returns the size in bytes of every segment file the store
+// holds open (committed, pending or still read), keyed by segment number,
+// and the number of the segment Write appends to (0 when none). The
+// caller compares them with the bytes its live buckets use in each to
+// decide what to compact: rewriting a segment's live buckets elsewhere
+// lets the next Commit delete the segment.
+func (s *Store) SegmentSizes() (sizes map[uint32]int64, active uint32) {
+	s.writeMu.Lock()
+	if s.active != nil {
+		active = s.active.num
+	}
+	s.writeMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sizes = make(map[uint32]int64, len(s.segs))
+	for num, sg := range s.segs {
+		sizes[num] = sg.sizeBytes.Load()
+	}
+	return sizes, active
+}
+
+// SegmentBytes returns the size past which Write starts a new segment.
+func (s *Store) SegmentBytes() int64 { return s.opts.SegmentBytes }
+
 // newSegmentLocked creates the next segment file, makes its name durable
 // and makes it the active one. writeMu held.
 func (s *Store) newSegmentLocked() error {
