@@ -77,8 +77,8 @@ func (e *reefEngine) Build(ctx context.Context, dir string, ds *vectorDataset, p
 		return err
 	}
 	st := db.Stats()
-	e.desc = fmt.Sprintf("satori: %d buckets of %d..%d vectors (mean %.0f), %d MB on disk, router %d KB, durability none",
-		st.Buckets, st.MinBucketSize, st.MaxBucketSize, st.MeanBucketSize, st.DiskBytes>>20, st.RouterBytes>>10)
+	e.desc = fmt.Sprintf("satori: %d buckets of %d..%d vectors (mean %.0f), %d MB of live buckets in %d MB of segment files, router %d KB, durability none",
+		st.Buckets, st.MinBucketSize, st.MaxBucketSize, st.MeanBucketSize, st.DiskBytes>>20, st.FileBytes>>20, st.RouterBytes>>10)
 	fmt.Fprintf(progress, "reef: built in %.1fs: %s\n", time.Since(start).Seconds(), e.desc)
 	return nil
 }
