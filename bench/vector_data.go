@@ -340,14 +340,12 @@ func synthFingerprint() (string, error) {
 	return fmt.Sprintf("%016x", h.Sum64())[:8], nil
 }
 
-// synthDataset generates n base vectors and nq queries (seed+1) of dim
-// dimensions with satori/synth, with their ground truth, unless an earlier
-// invocation did. The files are keyed by size, dim, seed and a fingerprint
-// of the generator.
-func synthDataset(cacheDir string, n, dim, nq, k int, seed uint64, log io.Writer) (*vectorDataset, error) {
+// synthCached names the cache files of a synthetic data set; the set is
+// there when the returned dataset is complete (its Origin then says so).
+func synthCached(cacheDir string, n, dim, nq, k int, seed uint64) (*vectorDataset, synth.Spec, string, error) {
 	fp, err := synthFingerprint()
 	if err != nil {
-		return nil, fmt.Errorf("vector: synth: %w", err)
+		return nil, synth.Spec{}, "", fmt.Errorf("vector: synth: %w", err)
 	}
 	spec := synthSpec(n, dim, seed)
 	prefix := filepath.Join(cacheDir, fmt.Sprintf("vector-synth-n%d-d%d-c%d-seed%d-q%d-k%d-g%s", n, dim, spec.Clusters, seed, nq, k, fp))
@@ -355,7 +353,18 @@ func synthDataset(cacheDir string, n, dim, nq, k int, seed uint64, log io.Writer
 		BasePath: prefix + ".base", QueryPath: prefix + ".queries", TruthPath: prefix + ".truth"}
 	if d.complete() {
 		d.Origin = "cached in " + prefix + ".*"
-		return d, nil
+	}
+	return d, spec, prefix, nil
+}
+
+// synthDataset generates n base vectors and nq queries (seed+1) of dim
+// dimensions with satori/synth, with their ground truth, unless an earlier
+// invocation did. The files are keyed by size, dim, seed and a fingerprint
+// of the generator.
+func synthDataset(cacheDir string, n, dim, nq, k int, seed uint64, log io.Writer) (*vectorDataset, error) {
+	d, spec, prefix, err := synthCached(cacheDir, n, dim, nq, k, seed)
+	if err != nil || d.complete() {
+		return d, err
 	}
 	start := time.Now()
 	base, _, err := synth.Generate(spec)
@@ -379,17 +388,9 @@ func synthDataset(cacheDir string, n, dim, nq, k int, seed uint64, log io.Writer
 // answer as synth.GroundTruth) takes each chunk. It holds one chunk, the
 // generator's labels and the queries.
 func synthStreamDataset(cacheDir string, n, dim, nq, k int, seed uint64, log io.Writer) (*vectorDataset, error) {
-	fp, err := synthFingerprint()
-	if err != nil {
-		return nil, fmt.Errorf("vector: synth: %w", err)
-	}
-	spec := synthSpec(n, dim, seed)
-	prefix := filepath.Join(cacheDir, fmt.Sprintf("vector-synth-n%d-d%d-c%d-seed%d-q%d-k%d-g%s", n, dim, spec.Clusters, seed, nq, k, fp))
-	d := &vectorDataset{Name: "synth", N: n, Dim: dim, Queries: nq, K: k,
-		BasePath: prefix + ".base", QueryPath: prefix + ".queries", TruthPath: prefix + ".truth"}
-	if d.complete() {
-		d.Origin = "cached in " + prefix + ".*"
-		return d, nil
+	d, spec, prefix, err := synthCached(cacheDir, n, dim, nq, k, seed)
+	if err != nil || d.complete() {
+		return d, err
 	}
 	start := time.Now()
 	queries, err := synth.Queries(spec, nq, seed+1)
