@@ -507,6 +507,13 @@ func (db *DB) Close() error {
 	if failed == nil {
 		err = db.Flush()
 	}
+	db.stopBackground()
+	return errors.Join(err, db.wal.close(), db.store.Close())
+}
+
+// stopBackground marks the DB closed, wakes waiting writers and waits for
+// maintenance and any router rebuild to end.
+func (db *DB) stopBackground() {
 	db.mu.Lock()
 	db.closed = true
 	db.roomCond.Broadcast()
@@ -516,8 +523,6 @@ func (db *DB) Close() error {
 	}
 	<-db.done
 	db.rebuildWG.Wait()
-	err = errors.Join(err, db.wal.close(), db.store.Close())
-	return err
 }
 
 // checkOpen returns ErrClosed once Close began. mu held.

@@ -62,15 +62,7 @@ func vfsDefault() vfs.FS { return vfs.Default }
 // abandon closes the files without writing anything out, as a process
 // crash would leave them (tests only: recovery must replay the log).
 func (db *DB) abandon() {
-	db.mu.Lock()
-	db.closed = true
-	db.roomCond.Broadcast()
-	db.mu.Unlock()
-	if !db.opts.DisableMaintenance {
-		close(db.stop)
-	}
-	<-db.done
-	db.rebuildWG.Wait()
+	db.stopBackground()
 	db.wal.close()
 	db.store.Close()
 }
