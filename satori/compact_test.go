@@ -1,6 +1,7 @@
 package satori
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/reefdb/reef/satori/synth"
@@ -50,6 +51,67 @@ func TestCompaction(t *testing.T) {
 	}
 	st := db.Stats()
 	t.Logf("after %d rounds: files %d bytes, live %d, worst amplification %.2f", rounds, st.FileBytes, st.DiskBytes, worst)
+	for i := range n {
+		if _, err := db.Get(uint64(i)); err != nil {
+			t.Fatalf("get %d: %v", i, err)
+		}
+	}
+}
+
+// TestFlushCommitsAsItGoes: a flush of everything after every bucket
+// changed must not hold a second copy of all of them on disk. It commits
+// every roundBytes and rewrites the buckets in file order, so the files
+// it empties are deleted as it goes. (Committing once at the end first
+// filled a 90 GB disk with a 20M-vector index.)
+func TestFlushCommitsAsItGoes(t *testing.T) {
+	const dim, n = 16, 6000
+	const segBytes = 64 << 10
+	defer func(rb int64) { roundBytes, afterJob = rb, nil }(roundBytes)
+	roundBytes = 16 << 10
+	spec := synth.Spec{N: n, Dim: dim, Clusters: 10, Skew: 1, Spread: 0.3, Seed: 7}
+	data, _, err := synth.Generate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := openTest(t, t.TempDir(), Options{Dim: dim, Durability: SyncNone, MaxBucket: 64, SegmentBytes: segBytes, DisableMaintenance: true})
+	defer db.Close()
+	upsertAll := func(shift float32) {
+		items := make([]Item, n)
+		for i := range items {
+			v := slices.Clone(data[i*dim : (i+1)*dim])
+			v[0] += shift
+			items[i] = Item{ID: uint64(i), Vector: v}
+		}
+		if err := db.UpsertBatch(items); err != nil {
+			t.Fatal(err)
+		}
+	}
+	upsertAll(0)
+	if err := db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	before := db.Stats()
+	upsertAll(1e-3) // every bucket dirty, same sizes
+	var peak int64
+	afterJob = func(db *DB) {
+		sizes, _ := db.store.SegmentSizes()
+		var total int64
+		for _, s := range sizes {
+			total += s
+		}
+		peak = max(peak, total)
+	}
+	if err := db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	after := db.Stats()
+	t.Logf("live %d bytes; files %d before the flush, %d after, %d at the peak", before.DiskBytes, before.FileBytes, after.FileBytes, peak)
+	if limit := before.FileBytes + 2*segBytes + 2*roundBytes; peak > limit {
+		t.Fatalf("segment files peaked at %d bytes during the flush: more than the %d before it plus 2 segments and 2 rounds (%d)", peak, before.FileBytes, limit)
+	}
+	if after.DiskBytes < before.DiskBytes/2 {
+		t.Fatalf("live bytes fell from %d to %d", before.DiskBytes, after.DiskBytes)
+	}
 	for i := range n {
 		if _, err := db.Get(uint64(i)); err != nil {
 			t.Fatalf("get %d: %v", i, err)

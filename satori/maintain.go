@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -51,9 +52,12 @@ var maintBackoff = time.Second
 // with ErrStalled rather than wait for ever.
 const stallRounds = 10
 
-// roundBytes bounds the bucket bytes one round writes before it commits,
-// unless it is flushing everything.
-const roundBytes = 256 << 20
+// roundBytes bounds the bucket bytes one round writes before it commits
+// (a round flushing everything commits and goes on).
+var roundBytes int64 = 256 << 20 // a var for tests
+
+// afterJob, when set (by tests), runs after each maintenance job.
+var afterJob func(*DB)
 
 // maintainLoop runs rounds when woken by a write or every
 // MaintenanceInterval, until Close.
@@ -117,14 +121,28 @@ func (db *DB) round(all bool) error {
 	var written int64
 	ran := false
 	var buf bucket.Bucket
-	// A round ends when nothing is due, when it wrote roundBytes (unless it
-	// flushes everything), or after a number of jobs that only a ping-pong
-	// of splits and merges could reach.
+	// A round ends when nothing is due, when it wrote roundBytes (one that
+	// flushes everything commits then and goes on), or after a number of
+	// jobs that only a ping-pong of splits and merges could reach.
+	// Committing every roundBytes is what bounds the disk: a segment file
+	// whose buckets were all rewritten is deleted only by a commit, so a
+	// flush of everything committed once at the end would first write a
+	// second copy of every bucket.
 	db.mu.RLock()
 	maxJobs := 4*len(db.buckets) + 64
 	db.mu.RUnlock()
 	var queue []job
-	for jobs := 0; (all || written < roundBytes) && jobs < maxJobs; jobs++ {
+	for jobs := 0; jobs < maxJobs; jobs++ {
+		if written >= roundBytes {
+			if !all {
+				break
+			}
+			if err := db.commit(); err != nil {
+				return err
+			}
+			written = 0
+			queue = queue[:0] // the compaction target changed with the commit
+		}
 		if len(queue) == 0 {
 			if queue = db.dueJobs(all, queue); len(queue) == 0 {
 				break
@@ -147,6 +165,9 @@ func (db *DB) round(all bool) error {
 		}
 		written += n
 		ran = true
+		if afterJob != nil {
+			afterJob(db)
+		}
 	}
 	db.rebuildRouterAsync()
 	if !ran && !all {
@@ -197,8 +218,10 @@ const jobBatch = 32
 // first), then rewrites of the live buckets of a segment to compact (see
 // compactSegmentLocked), then flushes: when the log is too long the
 // oldest changes first; under memory pressure the largest deltas; otherwise the buckets
-// whose delta or stale part is a quarter of them (with all, every dirty
-// bucket), largest delta first. A queued job may be stale by the time it
+// whose delta or stale part is a quarter of them, largest delta first;
+// with all, every dirty bucket in the order of their files (segment, then
+// offset), so that the commits a flush of everything makes as it goes
+// delete the segment files it emptied. A queued job may be stale by the time it
 // runs (its bucket merged away or already flushed): run skips a vanished
 // bucket, and a flush of a clean bucket or a split of a bucket that
 // shrank rewrites it in place.
@@ -214,6 +237,7 @@ func (db *DB) dueJobs(all bool, dst []job) []job {
 	type cand struct {
 		class int // 0 split, 1 merge, 2 compaction or log trim, 3 flush
 		key   int64
+		off   int64 // ties of key: the bucket's file offset
 		j     job
 	}
 	var cands []cand
@@ -222,21 +246,21 @@ func (db *DB) dueJobs(all bool, dst []job) []job {
 		live := b.live()
 		switch {
 		case live > db.opts.MaxBucket:
-			cands = append(cands, cand{0, -int64(live), job{jobSplit, b.id}})
+			cands = append(cands, cand{0, -int64(live), 0, job{jobSplit, b.id}})
 			continue
 		case live < db.opts.MinBucket && len(db.buckets) > 1:
-			cands = append(cands, cand{1, int64(live), job{jobMerge, b.id}})
+			cands = append(cands, cand{1, int64(live), 0, job{jobMerge, b.id}})
 			continue
 		}
 		if compact != 0 && b.onDisk && b.loc.Segment == compact {
-			cands = append(cands, cand{2, int64(b.loc.Offset), job{jobFlush, b.id}})
+			cands = append(cands, cand{2, int64(b.loc.Offset), 0, job{jobFlush, b.id}})
 			continue
 		}
 		if b.dirty == 0 {
 			continue
 		}
 		if b.dirty < trimTo {
-			cands = append(cands, cand{2, int64(b.dirty), job{jobFlush, b.id}})
+			cands = append(cands, cand{2, int64(b.dirty), 0, job{jobFlush, b.id}})
 			continue
 		}
 		due := all || b.delta.len() >= max(db.opts.MaxBucket/8, b.diskCount/4) ||
@@ -245,7 +269,14 @@ func (db *DB) dueJobs(all bool, dst []job) []job {
 			due = b.delta.len() > 0
 		}
 		if due {
-			cands = append(cands, cand{3, -int64(b.delta.len()), job{jobFlush, b.id}})
+			c := cand{class: 3, key: -int64(b.delta.len()), j: job{jobFlush, b.id}}
+			if all { // in file order, so each commit deletes the files emptied
+				c.key, c.off = math.MaxInt64, 0
+				if b.onDisk {
+					c.key, c.off = int64(b.loc.Segment), b.loc.Offset
+				}
+			}
+			cands = append(cands, c)
 		}
 	}
 	slices.SortFunc(cands, func(a, b cand) int {
@@ -253,6 +284,9 @@ func (db *DB) dueJobs(all bool, dst []job) []job {
 			return c
 		}
 		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.off, b.off); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.j.bucket, b.j.bucket)
