@@ -7,6 +7,21 @@ import (
 	"github.com/reefdb/reef/satori/synth"
 )
 
+// The compaction tests' data (compactN vectors of dimension compactDim in 10 clusters)
+// and a database of small buckets and segments driven by hand.
+const compactDim, compactN = 16, 6000
+
+func compactFixture(t *testing.T, seed uint64, segBytes int64) (synth.Spec, []float32, []int32, *DB) {
+	t.Helper()
+	spec := synth.Spec{N: compactN, Dim: compactDim, Clusters: 10, Skew: 1, Spread: 0.3, Seed: seed}
+	data, labels, err := synth.Generate(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := openTest(t, t.TempDir(), Options{Dim: compactDim, Durability: SyncNone, MaxBucket: 64, SegmentBytes: segBytes, DisableMaintenance: true})
+	return spec, data, labels, db
+}
+
 // TestCompaction overwrites the vectors of one cluster at a time, again
 // and again: every flush writes the touched buckets anew, and a segment
 // file goes only when none of its buckets is live, so without compaction
@@ -14,14 +29,9 @@ import (
 // two segments (the trigger) plus what one round writes, and every vector
 // must still be found.
 func TestCompaction(t *testing.T) {
-	const dim, n, rounds = 16, 6000, 60
+	const dim, n, rounds = compactDim, compactN, 60
 	const segBytes = 256 << 10
-	spec := synth.Spec{N: n, Dim: dim, Clusters: 10, Skew: 1, Spread: 0.3, Seed: 5}
-	data, labels, err := synth.Generate(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := openTest(t, t.TempDir(), Options{Dim: dim, Durability: SyncNone, MaxBucket: 64, SegmentBytes: segBytes, DisableMaintenance: true})
+	spec, data, labels, db := compactFixture(t, 5, segBytes)
 	defer db.Close()
 	var worst float64
 	for r := range rounds {
@@ -64,16 +74,11 @@ func TestCompaction(t *testing.T) {
 // it empties are deleted as it goes. (Committing once at the end first
 // filled a 90 GB disk with a 20M-vector index.)
 func TestFlushCommitsAsItGoes(t *testing.T) {
-	const dim, n = 16, 6000
+	const dim, n = compactDim, compactN
 	const segBytes = 64 << 10
 	defer func(rb int64) { roundBytes, afterJob = rb, nil }(roundBytes)
 	roundBytes = 16 << 10
-	spec := synth.Spec{N: n, Dim: dim, Clusters: 10, Skew: 1, Spread: 0.3, Seed: 7}
-	data, _, err := synth.Generate(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := openTest(t, t.TempDir(), Options{Dim: dim, Durability: SyncNone, MaxBucket: 64, SegmentBytes: segBytes, DisableMaintenance: true})
+	_, data, _, db := compactFixture(t, 7, segBytes)
 	defer db.Close()
 	upsertAll := func(shift float32) {
 		items := make([]Item, n)
@@ -93,14 +98,7 @@ func TestFlushCommitsAsItGoes(t *testing.T) {
 	before := db.Stats()
 	upsertAll(1e-3) // every bucket dirty, same sizes
 	var peak int64
-	afterJob = func(db *DB) {
-		sizes, _ := db.store.SegmentSizes()
-		var total int64
-		for _, s := range sizes {
-			total += s
-		}
-		peak = max(peak, total)
-	}
+	afterJob = func(db *DB) { peak = max(peak, db.Stats().FileBytes) }
 	if err := db.Flush(); err != nil {
 		t.Fatal(err)
 	}

@@ -271,7 +271,7 @@ func (db *DB) dueJobs(all bool, dst []job) []job {
 		if due {
 			c := cand{class: 3, key: -int64(b.delta.len()), j: job{jobFlush, b.id}}
 			if all { // in file order, so each commit deletes the files emptied
-				c.key, c.off = math.MaxInt64, 0
+				c.key = math.MaxInt64
 				if b.onDisk {
 					c.key, c.off = int64(b.loc.Segment), b.loc.Offset
 				}
@@ -308,19 +308,24 @@ func (db *DB) dueJobs(all bool, dst []job) []job {
 // which moves them to the active segment. DB.mu held.
 func (db *DB) compactSegmentLocked() uint32 {
 	sizes, active := db.store.SegmentSizes()
-	liveBy := make(map[uint32]int64, len(sizes))
 	var live, total int64
-	for _, b := range db.buckets {
-		if b.onDisk {
-			liveBy[b.loc.Segment] += int64(b.loc.Length)
-			live += int64(b.loc.Length)
-		}
-	}
 	for _, n := range sizes {
 		total += n
 	}
+	for _, b := range db.buckets {
+		if b.onDisk {
+			live += int64(b.loc.Length)
+		}
+	}
 	if total <= 2*live+2*db.store.SegmentBytes() {
 		return 0
+	}
+	// Due (rarely, and this runs on every scan): the live bytes per segment.
+	liveBy := make(map[uint32]int64, len(sizes))
+	for _, b := range db.buckets {
+		if b.onDisk {
+			liveBy[b.loc.Segment] += int64(b.loc.Length)
+		}
 	}
 	best, bestShare := uint32(0), 2.0
 	for seg, n := range sizes {
