@@ -34,7 +34,7 @@ import (
 //     Reef runs, under a memory cap (--mem-cap-mb, default 2048: a fifth
 //     of the 10.24 GB of raw vectors; a memory cgroup that also counts
 //     the page cache, and GOMEMLIMIT, see vector_memcap.go), probes up
-//     to 256. The peers hold every vector in RAM and report n/a.
+//     to 2048. The peers hold every vector in RAM and report n/a.
 //
 // The exact k = 10 ground truth (satori/synth.GroundTruth, float64) and
 // the data are cached in --dir (or the system temp dir) across
@@ -102,7 +102,7 @@ const (
 	// vector20MMemCap is the 20M case's default memory cap: 2 GiB, a
 	// fifth of the 10.24 GB of raw vectors.
 	vector20MMemCap  = 2 << 30
-	vector20MMaxKnob = 256
+	vector20MMaxKnob = 2048
 )
 
 // vectorSideKeys are the sides in order: Reef, then the peers.

@@ -16,10 +16,11 @@ import (
 // (UpsertBatch in chunks with background maintenance on, then Flush), as
 // an application would, and searched with SearchInto, one query per call.
 type reefEngine struct {
-	db     *satori.DB
-	probes int
-	bufs   sync.Pool // *[]satori.Result
-	desc   string
+	db      *satori.DB
+	probes  int
+	buckets int       // after Build
+	bufs    sync.Pool // *[]satori.Result
+	desc    string
 }
 
 func init() {
@@ -29,9 +30,17 @@ func init() {
 func (e *reefEngine) Name() string     { return "reef" }
 func (e *reefEngine) KnobName() string { return "probes" }
 
-// Knobs sweeps the buckets probed per query.
+// Knobs sweeps the buckets probed per query, up to the first value that
+// reads every bucket (more would measure the same search again).
 func (e *reefEngine) Knobs() []int {
-	return []int{2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024}
+	var out []int
+	for _, p := range []int{2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048} {
+		out = append(out, p)
+		if e.buckets > 0 && p >= e.buckets {
+			break
+		}
+	}
+	return out
 }
 
 func (e *reefEngine) SetKnob(v int) error {
@@ -77,6 +86,7 @@ func (e *reefEngine) Build(ctx context.Context, dir string, ds *vectorDataset, p
 		return err
 	}
 	st := db.Stats()
+	e.buckets = st.Buckets
 	e.desc = fmt.Sprintf("satori: %d buckets of %d..%d vectors (mean %.0f), %d MB of live buckets in %d MB of segment files, router %d KB, durability none",
 		st.Buckets, st.MinBucketSize, st.MaxBucketSize, st.MeanBucketSize, st.DiskBytes>>20, st.FileBytes>>20, st.RouterBytes>>10)
 	fmt.Fprintf(progress, "reef: built in %.1fs: %s\n", time.Since(start).Seconds(), e.desc)

@@ -200,8 +200,11 @@ func (db *DB) search(ctx context.Context, w *worker, q []float32, k int, opts Se
 	w.scanned = w.scanned[:0]
 	for round := 0; ; round++ {
 		vanished := false
+		// Probes are distinct: only a later round can meet one scanned.
+		slices.Sort(w.scanned)
+		done := w.scanned
 		for _, p := range w.probes {
-			if slices.Contains(w.scanned, p.id) {
+			if _, seen := slices.BinarySearch(done, p.id); seen {
 				continue
 			}
 			if err := ctx.Err(); err != nil {
