@@ -62,7 +62,9 @@ import (
 // value, the query set once for recall@10 (synth.Recall against the
 // ground truth; answers are checked: k ids, each in range, no duplicates)
 // and again until at least 0.5 s (quick 0.1 s) passed, for QPS (queries /
-// wall time) and p50/p99 per-query latency (histogram).
+// wall time) and p50/p99 per-query latency (histogram). A side's first
+// sweep (the warm-up) stops at the first knob value reaching recall 1;
+// its later sweeps repeat the same values.
 //
 // Knobs: FAISS IVFFlat nlist = round(4·√N), trained on the first
 // min(N, max(50·nlist, 100,000)) base vectors, nprobe 1, 2, 4, … up to

@@ -203,20 +203,38 @@ func vectorChild(specJSON string, cmds io.Reader, send func(vectorMsg), progress
 	send(vectorMsg{Type: "built", Engine: e.Name(), KnobName: e.KnobName(), Info: info,
 		BuildS: buildS, RSSBytes: rss, HWMBytes: hwm, IdleRSSBytes: idle})
 
+	// The first sweep stops at the first knob reaching recall 1 (a larger
+	// one only costs more); later sweeps repeat its knobs, so that every
+	// sweep of a side has the same points.
+	var knobs []int
+	swept := false
 	sc := bufio.NewScanner(cmds)
 	for sc.Scan() {
 		switch cmd := strings.TrimSpace(sc.Text()); cmd {
 		case "sweep":
-			for _, knob := range e.Knobs() {
-				if spec.MaxKnob > 0 && knob > spec.MaxKnob {
-					continue
+			list := knobs
+			if !swept {
+				list = nil
+				for _, knob := range e.Knobs() {
+					if spec.MaxKnob <= 0 || knob <= spec.MaxKnob {
+						list = append(list, knob)
+					}
 				}
+			}
+			for _, knob := range list {
 				p, err := vectorSweepPoint(e, knob, ds, queries, truth, spec.Workers, spec.MinSweep)
 				if err != nil {
 					return fmt.Errorf("%s: %s %d: %w", e.Name(), e.KnobName(), knob, err)
 				}
 				send(vectorMsg{Type: "point", Point: &p})
+				if !swept {
+					knobs = append(knobs, knob)
+					if p.Recall >= 1 {
+						break
+					}
+				}
 			}
+			swept = true
 			send(vectorMsg{Type: "done"})
 		case "quit":
 			return e.Close()

@@ -383,9 +383,19 @@ func TestVectorCaseRuns(t *testing.T) {
 			t.Errorf("%s: %d sweeps, built %+v", s.name, len(s.sweeps), s.built)
 		}
 	}
+	// A sweep stops at the first knob reaching recall 1, and every sweep
+	// of a side has the warm-up's knobs (sameKnobs checked the pairs').
+	for _, s := range b.cases[0].sides {
+		pts := s.sweeps[0]
+		for i, p := range pts {
+			if p.Recall >= 1 && i != len(pts)-1 {
+				t.Errorf("%s: the sweep went on past knob %d at recall 1: %+v", s.name, p.Knob, pts)
+			}
+		}
+	}
 	var out bytes.Buffer
 	vectorDone(&out, results)
-	for _, want := range []string{"reef ", "probes=2 ", "faiss-ivfflat-1.7.3", "nprobe=1 ", "faiss-hnswflat-1.7.3", "efSearch=512 ", "exact ", "# vector plot: "} {
+	for _, want := range []string{"reef ", "probes=2 ", "faiss-ivfflat-1.7.3", "nprobe=1 ", "faiss-hnswflat-1.7.3", "efSearch=16 ", "exact ", "# vector plot: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("Done's output lacks %q:\n%s", want, out.String())
 		}
