@@ -157,7 +157,7 @@ func TestKill9(t *testing.T) {
 			for d := range q {
 				q[d] = float32(rng.NormFloat64() * 8)
 			}
-			res, err := db.Search(ctx, q, 10, SearchOptions{Probes: 1 << 20})
+			res, err := db.Search(ctx, q, 10, SearchOptions{Probes: 1 << 20, ProbeSlack: -1})
 			if err != nil {
 				t.Fatalf("round %d: search: %v", round, err)
 			}

@@ -235,7 +235,7 @@ func runModel(t *testing.T, seed uint64, metric Metric) (splits, merges uint64) 
 			all := r.IntN(3) == 0
 			so := SearchOptions{Filter: f}
 			if all {
-				so.Probes = 1 << 20
+				so.Probes, so.ProbeSlack = 1<<20, -1
 			}
 			got, err := db.Search(ctx, q, k, so)
 			if err != nil {

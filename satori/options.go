@@ -3,6 +3,7 @@ package satori
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime"
 	"strings"
 	"time"
@@ -74,9 +75,14 @@ const (
 const (
 	DefaultMaxBucket     = 512
 	DefaultProbes        = 32
+	DefaultProbeSlack    = 0.3
 	DefaultMaxDeltaBytes = 64 << 20
 	DefaultLogBytes      = 256 << 20
 )
+
+// MinProbes is how many of the nearest buckets a search reads whatever
+// ProbeSlack prunes (fewer only if Probes is smaller).
+const MinProbes = 8
 
 // Options configures a database. Dim is required when the directory holds
 // no database yet; on an existing one Dim and Metric, when set, must match
@@ -97,9 +103,18 @@ type Options struct {
 	// MinBucket is the size under which a bucket is merged into its
 	// neighbours; default MaxBucket/8.
 	MinBucket int
-	// Probes is how many buckets a search reads when SearchOptions.Probes
-	// is 0; default 32. More probes: higher recall, slower search.
+	// Probes is how many buckets a search reads at most when
+	// SearchOptions.Probes is 0; default 32. More probes: higher recall,
+	// slower search.
 	Probes int
+	// ProbeSlack prunes each query's probes (SPANN's query-aware
+	// pruning): past the nearest MinProbes buckets, a search skips those
+	// whose centroid's squared distance is more than 1+ProbeSlack times
+	// the nearest one's. A query close to a few buckets then reads those,
+	// one inside a large cluster reads up to Probes. 0 means
+	// DefaultProbeSlack (0.3); negative reads Probes buckets always. Not
+	// applied with InnerProduct, whose routing scores are not distances.
+	ProbeSlack float64
 	// Workers is how many searches run at once (one worker per core);
 	// default GOMAXPROCS. Searches beyond it wait.
 	Workers int
@@ -139,6 +154,9 @@ func (o Options) withDefaults() Options {
 	if o.Probes == 0 {
 		o.Probes = DefaultProbes
 	}
+	if o.ProbeSlack == 0 {
+		o.ProbeSlack = DefaultProbeSlack
+	}
 	if o.Workers == 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -177,6 +195,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("%w: MinBucket %d must be in 1..MaxBucket/2", ErrInvalidOptions, o.MinBucket)
 	case o.Probes < 1:
 		return fmt.Errorf("%w: Probes %d < 1", ErrInvalidOptions, o.Probes)
+	case math.IsNaN(o.ProbeSlack) || math.IsInf(o.ProbeSlack, 0):
+		return fmt.Errorf("%w: ProbeSlack %v", ErrInvalidOptions, o.ProbeSlack)
 	case o.Workers < 1:
 		return fmt.Errorf("%w: Workers %d < 1", ErrInvalidOptions, o.Workers)
 	case o.MaxDeltaBytes < 1<<16:

@@ -1,6 +1,7 @@
 package satori
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/reefdb/reef/satori/kmeans"
@@ -65,5 +66,38 @@ func TestRouterGraphRecall(t *testing.T) {
 		if recall < 0.98 {
 			t.Errorf("%d probes: graph routing recall %.4f < 0.98", n, recall)
 		}
+	}
+}
+
+// TestPruneProbes: past the first MinProbes, probes stop at the first
+// bucket farther than 1+slack times the nearest; a negative slack and the
+// inner-product metric keep them all.
+func TestPruneProbes(t *testing.T) {
+	ps := make([]probe, 20)
+	for i := range ps {
+		ps[i] = probe{id: uint32(i + 1), dist: 1 + 0.05*float32(i)} // 1, 1.05, … 1.95
+	}
+	for _, c := range []struct {
+		metric Metric
+		slack  float64
+		want   int
+	}{
+		{L2, 0.3, 7}, // 1.30 is kept only within MinProbes: the first 8 stay
+		{L2, 0.5, 11},
+		{L2, 0.52, 11},
+		{L2, 2, 20},
+		{L2, -1, 20},
+		{Cosine, 0.5, 11},
+		{InnerProduct, 0.3, 20},
+	} {
+		db := &DB{metric: c.metric}
+		got := db.pruneProbes(slices.Clone(ps), c.slack)
+		want := max(c.want, MinProbes)
+		if len(got) != want || !slices.Equal(got, ps[:want]) {
+			t.Errorf("%v slack %v: kept %d probes, want %d", c.metric, c.slack, len(got), want)
+		}
+	}
+	if got := (&DB{metric: L2}).pruneProbes(slices.Clone(ps[:5]), 0.01); len(got) != 5 {
+		t.Errorf("fewer probes than MinProbes: kept %d of 5", len(got))
 	}
 }

@@ -18,6 +18,9 @@ type SearchOptions struct {
 	// Probes is how many buckets to read: the recall/speed knob. 0 means
 	// Options.Probes.
 	Probes int
+	// ProbeSlack overrides Options.ProbeSlack for this search when not 0
+	// (negative: no pruning, read Probes buckets).
+	ProbeSlack float64
 	// Rerank is how many candidates, ranked by their u8 codes, are reread
 	// as float32 vectors to rank them exactly; 0 means 4k+16. At least k.
 	Rerank int
@@ -153,6 +156,9 @@ func (db *DB) checkQuery(q []float32, k int, opts SearchOptions) error {
 	if opts.Probes < 0 || opts.Rerank < 0 {
 		return fmt.Errorf("search: %w: negative probes or rerank", ErrInvalidArgument)
 	}
+	if math.IsNaN(opts.ProbeSlack) || math.IsInf(opts.ProbeSlack, 0) {
+		return fmt.Errorf("search: %w: probe slack %v", ErrInvalidArgument, opts.ProbeSlack)
+	}
 	if opts.Filter != nil {
 		if err := opts.Filter.Validate(); err != nil {
 			return fmt.Errorf("search: %w: %w", ErrInvalidArgument, err)
@@ -191,7 +197,11 @@ func (db *DB) search(ctx context.Context, w *worker, q []float32, k int, opts Se
 	if err != nil {
 		return dst, err
 	}
-	w.probes = db.router.probe(w.query, probes, w.probes, &w.route)
+	slack := opts.ProbeSlack
+	if slack == 0 {
+		slack = db.opts.ProbeSlack
+	}
+	w.probes = db.pruneProbes(db.router.probe(w.query, probes, w.probes, &w.route), slack)
 	rerank := opts.Rerank
 	if rerank == 0 {
 		rerank = 4*k + 16
@@ -223,7 +233,7 @@ func (db *DB) search(ctx context.Context, w *worker, q []float32, k int, opts Se
 		// A probed bucket was split or merged away since routing: its
 		// vectors are in buckets the first routing did not know. Route
 		// again and scan what is new (bucket ids are never reused).
-		w.probes = db.router.probe(w.query, probes, w.probes, &w.route)
+		w.probes = db.pruneProbes(db.router.probe(w.query, probes, w.probes, &w.route), slack)
 	}
 	// Rerank: the candidates found by their codes get their exact distance
 	// from their float32 vector; delta entries have theirs already.
@@ -249,6 +259,24 @@ func (db *DB) search(ctx context.Context, w *worker, q []float32, k int, opts Se
 		}
 	}
 	return w.heap.appendSorted(dst), nil
+}
+
+// pruneProbes cuts ps (nearest first) after the first MinProbes at the
+// first bucket farther than (1+slack) times the nearest one's distance:
+// buckets that much farther than the nearest rarely hold a neighbour
+// when the nearest ones are close, and a query among many buckets at
+// nearly the same distance (inside a large cluster) keeps them all.
+func (db *DB) pruneProbes(ps []probe, slack float64) []probe {
+	if slack < 0 || db.metric == InnerProduct || len(ps) <= MinProbes {
+		return ps
+	}
+	limit := float32((1 + slack) * float64(ps[0].dist))
+	for i := MinProbes; i < len(ps); i++ {
+		if ps[i].dist > limit {
+			return ps[:i]
+		}
+	}
+	return ps
 }
 
 // refetch reads the vector (id, ver) into w.vec from wherever it is now;

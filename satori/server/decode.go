@@ -137,6 +137,23 @@ func parseInt(raw json.RawMessage, name string, def, lo, hi int) (int, error) {
 	return int(v), nil
 }
 
+// parseFloat parses an optional JSON number field in [lo, hi]; absent or
+// null gives 0.
+func parseFloat(raw json.RawMessage, name string, lo, hi float64) (float64, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
+	}
+	if k := kindOf(raw); k != "a number" {
+		return 0, badf("%s must be a number, not %s", name, k)
+	}
+	v, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || v < lo || v > hi {
+		return 0, badf("%s must be a number in %g..%g, not %s", name, lo, hi, raw)
+	}
+	return v, nil
+}
+
 // parseVector parses a JSON array of numbers into float32s, appending to
 // dst[:0]. Unlike encoding/json it rejects null (which json would leave as
 // 0) and numbers past the float32 range. raw must be valid JSON, as
@@ -309,6 +326,7 @@ type searchJSON struct {
 	Vectors json.RawMessage `json:"vectors"`
 	K       json.RawMessage `json:"k"`
 	Probes  json.RawMessage `json:"probes"`
+	Slack   json.RawMessage `json:"probe_slack"`
 	Filter  json.RawMessage `json:"filter"`
 }
 
@@ -371,6 +389,9 @@ func decodeSearch(r io.Reader, maxK, maxQueries int) (searchRequest, error) {
 		return req, err
 	}
 	if req.opts.Probes, err = parseInt(s.Probes, "probes", 0, 0, 1<<30); err != nil {
+		return req, err
+	}
+	if req.opts.ProbeSlack, err = parseFloat(s.Slack, "probe_slack", -1, 1e6); err != nil {
 		return req, err
 	}
 	if len(s.Filter) > 0 {

@@ -108,7 +108,7 @@ func TestWalkthrough(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Results) != 3 || res.Results[0].ID != 10 || res.Results[0].Distance != 0 || res.TookMs == nil {
 		t.Fatalf("search: %s (%v)", out, err)
 	}
-	out = mustCall(t, h, "POST", "/vector/collections/docs/search", `{"vector":[10,3.5,-1],"k":3,"probes":64,"filter":{"and":[{"field":"color","eq":"red"},{"field":"year","gte":2005}]}}`, 200)
+	out = mustCall(t, h, "POST", "/vector/collections/docs/search", `{"vector":[10,3.5,-1],"k":3,"probes":64,"probe_slack":-1,"filter":{"and":[{"field":"color","eq":"red"},{"field":"year","gte":2005}]}}`, 200)
 	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Results) != 3 {
 		t.Fatalf("filtered search: %s (%v)", out, err)
 	}
@@ -245,6 +245,8 @@ func TestBadRequests(t *testing.T) {
 		{"POST", c + "/search", `{"vector":[1,2],"k":2.5}`, 400, "k must be an integer"},
 		{"POST", c + "/search", `{"vector":[1,2],"k":"3"}`, 400, "k must be an integer, not a string"},
 		{"POST", c + "/search", `{"vector":[1,2],"probes":-1}`, 400, "probes must be an integer in 0.."},
+		{"POST", c + "/search", `{"vector":[1,2],"probe_slack":"x"}`, 400, "probe_slack must be a number, not a string"},
+		{"POST", c + "/search", `{"vector":[1,2],"probe_slack":-2}`, 400, "probe_slack must be a number in -1..1e+06, not -2"},
 		{"POST", c + "/search", `{"vector":[1,2],"filter":{"field":"x","eqq":1}}`, 400, `unknown key "eqq"`},
 		{"POST", c + "/search", `{"vector":[1,2],"filter":7}`, 400, "filter"},
 		{"POST", c + "/search", `{"vector":[1,2],"limit":3}`, 400, `unknown field "limit"`},
