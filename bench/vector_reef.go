@@ -87,8 +87,8 @@ func (e *reefEngine) Build(ctx context.Context, dir string, ds *vectorDataset, p
 	}
 	st := db.Stats()
 	e.buckets = st.Buckets
-	e.desc = fmt.Sprintf("satori: %d buckets of %d..%d vectors (mean %.0f), %d MB of live buckets in %d MB of segment files, router %d KB, durability none",
-		st.Buckets, st.MinBucketSize, st.MaxBucketSize, st.MeanBucketSize, st.DiskBytes>>20, st.FileBytes>>20, st.RouterBytes>>10)
+	e.desc = fmt.Sprintf("satori: %d buckets of %d..%d vectors (mean %.0f), %d MB of live buckets in %d MB of segment files, router %d KB, probe slack %g, durability none",
+		st.Buckets, st.MinBucketSize, st.MaxBucketSize, st.MeanBucketSize, st.DiskBytes>>20, st.FileBytes>>20, st.RouterBytes>>10, satori.DefaultProbeSlack)
 	fmt.Fprintf(progress, "reef: built in %.1fs: %s\n", time.Since(start).Seconds(), e.desc)
 	return nil
 }
