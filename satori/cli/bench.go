@@ -34,6 +34,7 @@ type benchOptions struct {
 	// both
 	nq, k   int
 	probes  string
+	slack   float64
 	metric  string
 	workers int
 }
@@ -77,7 +78,8 @@ gives recall@k, queries per second and the p50/p99 latency of one search.`,
 	f.StringVar(&o.base, "base", "", "file the collection was imported from, to compute the truth")
 	f.IntVar(&o.nq, "nq", 0, "queries to run (0: 1000 synthetic, all of --queries)")
 	f.IntVar(&o.k, "k", 10, "neighbours per query")
-	f.StringVar(&o.probes, "probes", "4,8,16,32,64", "comma-separated probes to sweep")
+	f.StringVar(&o.probes, "probes", "4,8,16,32,64", "comma-separated probes to sweep (buckets read at most)")
+	f.Float64Var(&o.slack, "probe-slack", 0, "past the nearest 8 buckets, skip those more than 1+slack times farther than the nearest (0: the default, 0.3; -1: read every probe)")
 	f.StringVar(&o.metric, "metric", "l2", "synthetic: l2, cosine or ip")
 	f.IntVar(&o.workers, "workers", 0, "query goroutines (0: GOMAXPROCS)")
 	return cmd
@@ -102,6 +104,9 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions) error {
 	}
 	if o.k < 1 {
 		return fmt.Errorf("--k must be at least 1")
+	}
+	if math.IsNaN(o.slack) || math.IsInf(o.slack, 0) {
+		return fmt.Errorf("--probe-slack must be a finite number")
 	}
 	if o.workers <= 0 {
 		o.workers = runtime.GOMAXPROCS(0)
@@ -137,7 +142,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "probes\trecall@%d\tQPS\tp50 ms\tp99 ms\t\n", o.k)
 	for _, p := range probes {
-		r, err := sweep(ctx, db, queries, dim, o.k, p, o.workers)
+		r, err := sweep(ctx, db, queries, dim, o.k, satori.SearchOptions{Probes: p, ProbeSlack: o.slack}, o.workers)
 		if err != nil {
 			return err
 		}
@@ -332,8 +337,8 @@ type sweepResult struct {
 	p50ms, p99ms float64
 }
 
-// sweep runs every query once at probes p on workers goroutines.
-func sweep(ctx context.Context, db *satori.DB, queries []float32, dim, k, p, workers int) (sweepResult, error) {
+// sweep runs every query once with opts on workers goroutines.
+func sweep(ctx context.Context, db *satori.DB, queries []float32, dim, k int, opts satori.SearchOptions, workers int) (sweepResult, error) {
 	nq := len(queries) / dim
 	r := sweepResult{got: make([][]int32, nq)}
 	lat := make([]time.Duration, nq)
@@ -353,7 +358,7 @@ func sweep(ctx context.Context, db *satori.DB, queries []float32, dim, k, p, wor
 					return
 				}
 				t := time.Now()
-				res, err := db.SearchInto(ctx, queries[i*dim:(i+1)*dim], k, satori.SearchOptions{Probes: p}, dst)
+				res, err := db.SearchInto(ctx, queries[i*dim:(i+1)*dim], k, opts, dst)
 				lat[i] = time.Since(t)
 				if err != nil {
 					errOnce.Do(func() { firstErr = err })
