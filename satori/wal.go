@@ -44,8 +44,12 @@ func openWAL(dir string, opts Options) (*wal, error) {
 		SegmentSizeBytes: min(64<<20, max(1<<20, opts.LogBytes/8)),
 		MaxBatchBytes:    maxBatchBytes,
 		MaxEntryBytes:    maxBatchBytes,
-		MaxPendingBytes:  1 << 20, // buffers are kept per generation: keep them small
-		Logger:           opts.Logger,
+		// The topic's two buffers stay at their largest for its life (a
+		// write batch can pass the bound; the buffer is then dropped after
+		// its flush). At 1 MiB they held 9 MB after a 1M-vector load,
+		// 1.7% of the raw vectors; at 256 KiB, under 0.5 MB.
+		MaxPendingBytes: 256 << 10,
+		Logger:          opts.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("satori: open log: %w", err)
