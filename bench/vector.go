@@ -69,7 +69,7 @@ import (
 // Knobs: FAISS IVFFlat nlist = round(4·√N), trained on the first
 // min(N, max(50·nlist, 100,000)) base vectors, nprobe 1, 2, 4, … up to
 // min(nlist, 1024); HNSWFlat M 32, efConstruction 40 (FAISS's default),
-// efSearch 16 … 512; Reef probes 2, 4, 8, 12, 16, 24, … 2048 buckets,
+// efSearch 16 … 2048; Reef probes 2, 4, 8, 12, 16, 24, … 2048 buckets,
 // stopping at the first count that reads every bucket; exact has no knob.
 //
 // Metrics per case: qps_at_recall_0.9/0.95/0.99, QPS interpolated on the

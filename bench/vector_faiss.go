@@ -30,7 +30,7 @@ func faissVersion() string { return C.GoString(C.rb_faiss_version()) }
 
 // faissSummary describes the FAISS sides for the header.
 func faissSummary() string {
-	return fmt.Sprintf("FAISS %s (IVFFlat nlist round(4·√N), nprobe 1…min(nlist,1024); HNSWFlat M %d, efConstruction %d, efSearch 16…512)",
+	return fmt.Sprintf("FAISS %s (IVFFlat nlist round(4·√N), nprobe 1…min(nlist,1024); HNSWFlat M %d, efConstruction %d, efSearch 16…2048)",
 		faissVersion(), faissHNSWM, faissHNSWEfConstruction)
 }
 
@@ -187,7 +187,7 @@ func (e *faissEngine) Knobs() []int {
 		}
 		return append(ks, min(nlist, 1024)) // the last point is exhaustive when nlist ≤ 1024
 	}
-	return []int{16, 32, 64, 128, 256, 512}
+	return []int{16, 32, 64, 128, 256, 512, 1024, 2048}
 }
 
 func (e *faissEngine) Build(ctx context.Context, dir string, ds *vectorDataset, progress io.Writer) error {
