@@ -1,3 +1,5 @@
+//go:build !reefonly
+
 package main
 
 import (
@@ -482,25 +484,4 @@ func parseNonNegative(s string) (float64, error) {
 		return 0, fmt.Errorf("bad value %q", s)
 	}
 	return v, nil
-}
-
-// parseVmRSS finds "VmRSS:	  16228 kB" in the text of a /proc/<pid>/status
-// file and returns it in bytes.
-func parseVmRSS(status string) (uint64, error) {
-	for _, line := range strings.Split(status, "\n") {
-		v, ok := strings.CutPrefix(line, "VmRSS:")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(v)
-		if len(f) != 2 || f[1] != "kB" {
-			return 0, fmt.Errorf("malformed status line %q", line)
-		}
-		kb, err := strconv.ParseUint(f[0], 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("malformed status line %q", line)
-		}
-		return kb << 10, nil
-	}
-	return 0, errors.New("no VmRSS line in /proc status")
 }

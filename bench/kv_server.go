@@ -1,12 +1,12 @@
+//go:build !reefonly
+
 package main
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -260,38 +260,6 @@ func findKVTools(ctx context.Context) (kvTools, error) {
 		return t, fmt.Errorf("%s --version: no version in %q", t.redisBenchmark, out)
 	}
 	return t, nil
-}
-
-// reefModuleDir is the directory of the Reef module the bench module replaces
-// (`replace github.com/reefdb/reef => ../`), asked of the go command so that
-// it works from any directory inside bench/.
-func reefModuleDir(ctx context.Context, goBin string) (string, error) {
-	cmd := exec.CommandContext(ctx, goBin, "list", "-m", "-f", "{{.Dir}}", "github.com/reefdb/reef")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("locate the reef module (run from bench/): %v: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	dir := strings.TrimSpace(string(out))
-	if dir == "" {
-		return "", errors.New("locate the reef module: go list printed nothing (run from bench/)")
-	}
-	return dir, nil
-}
-
-// goCommand is the go binary: the one in PATH, else the one of $GOROOT.
-func goCommand() (string, error) {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p, nil
-	}
-	if root := os.Getenv("GOROOT"); root != "" {
-		p := filepath.Join(root, "bin", "go")
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	return "", errors.New("the go command is not in PATH")
 }
 
 // buildReef builds the reef binary (`go build ./cmd/reef` in the Reef

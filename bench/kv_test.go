@@ -1,3 +1,5 @@
+//go:build !reefonly
+
 package main
 
 import (
@@ -21,10 +23,11 @@ import (
 // TestMain lets the test binary double as a server process: run as
 // `bench.test fake-kv-server ADDR` it serves fakeKV on ADDR, so the process
 // handling of the kv suite is tested without Redis.
-func TestMain(m *testing.M) {
-	if vectorChildRequested() { // the vector suite's child (vector_child.go)
-		os.Exit(vectorChildMain())
-	}
+func init() { testChildHooks = append(testChildHooks, fakeKVServerMain) }
+
+// fakeKVServerMain serves fakeKV when the test binary is re-executed as
+// "fake-kv-server ADDR", and exits.
+func fakeKVServerMain() {
 	if len(os.Args) == 3 && os.Args[1] == "fake-kv-server" {
 		ln, err := net.Listen("tcp", os.Args[2])
 		if err != nil {
@@ -34,7 +37,6 @@ func TestMain(m *testing.M) {
 		(&fakeKV{}).serve(ln)
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
 }
 
 // fakeKV is a tiny in-memory server speaking enough RESP for the preloader

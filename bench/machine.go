@@ -2,9 +2,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -72,4 +77,57 @@ func (m Machine) Write(w io.Writer) {
 		m.NumCPU, m.GOMAXPROCS, m.CPUModel, float64(m.RAMBytes)/(1<<30))
 	fmt.Fprintf(w, "# software: %s %s, kernel %s\n", m.GoVersion, m.OSArch, m.Kernel)
 	fmt.Fprintf(w, "# data: %s on %s\n", m.DataDir, m.DataFS)
+}
+
+// parseVmRSS finds "VmRSS:	  16228 kB" in the text of a /proc/<pid>/status
+// file and returns it in bytes.
+func parseVmRSS(status string) (uint64, error) {
+	for _, line := range strings.Split(status, "\n") {
+		v, ok := strings.CutPrefix(line, "VmRSS:")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(v)
+		if len(f) != 2 || f[1] != "kB" {
+			return 0, fmt.Errorf("malformed status line %q", line)
+		}
+		kb, err := strconv.ParseUint(f[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("malformed status line %q", line)
+		}
+		return kb << 10, nil
+	}
+	return 0, errors.New("no VmRSS line in /proc status")
+}
+
+// goCommand is the go binary: the one in PATH, else the one of $GOROOT.
+func goCommand() (string, error) {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p, nil
+	}
+	if root := os.Getenv("GOROOT"); root != "" {
+		p := filepath.Join(root, "bin", "go")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("the go command is not in PATH")
+}
+
+// reefModuleDir is the directory of the Reef module the bench module replaces
+// (`replace github.com/reefdb/reef => ../`), asked of the go command so that
+// it works from any directory inside bench/.
+func reefModuleDir(ctx context.Context, goBin string) (string, error) {
+	cmd := exec.CommandContext(ctx, goBin, "list", "-m", "-f", "{{.Dir}}", "github.com/reefdb/reef")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("locate the reef module (run from bench/): %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	dir := strings.TrimSpace(string(out))
+	if dir == "" {
+		return "", errors.New("locate the reef module: go list printed nothing (run from bench/)")
+	}
+	return dir, nil
 }

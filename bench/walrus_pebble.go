@@ -1,3 +1,5 @@
+//go:build !reefonly
+
 package main
 
 import (
