@@ -45,8 +45,9 @@ import (
 // re-executed, see vector_child.go), so that its resident memory is its
 // own: after the build and a GC the child reads VmRSS (rss_mb; rss_per_raw
 // = RSS / (N·dim·4 bytes)) and VmHWM. index_mb is RSS minus the child's
-// RSS before the build (the binary's own pages, DuckDB, FAISS and OpenBLAS
-// linked in, and the query set: about 45 MB), i.e. what the index holds;
+// RSS before the build (the binary's own pages, and the query set: about
+// 50 MB for the FAISS sides, 12 MB for the lean children of Reef and
+// exact, see vectorLeanEngines), i.e. what the index holds;
 // index_per_raw = index_mb / raw bytes. The harness's warm-up run of a side
 // starts its child, builds (build_s, wall time of Build) and sweeps once
 // (discarded); every pair run asks the same child for another sweep, so
