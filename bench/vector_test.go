@@ -359,6 +359,9 @@ func TestWriteVectorPlot(t *testing.T) {
 // every side (reef included) builds once in its child and sweeps per run,
 // and Done prints the sweeps and writes the plot.
 func TestVectorCaseRuns(t *testing.T) {
+	if vectorEngines["faiss-ivfflat"] == nil {
+		t.Skip("FAISS is not linked in the lean build (-tags reefonly); this case checks every side")
+	}
 	ds := tinyDataset(t, 1500, 8, 40)
 	dir := t.TempDir()
 	cfg := Config{Pairs: minPairs, Dir: dir, CacheDir: dir}
