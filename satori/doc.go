@@ -69,9 +69,9 @@
 // A search borrows one of Options.Workers workers (one per core by
 // default), each with its own buffers, so steady-state SearchInto
 // allocates nothing. It probes the nearest Probes buckets, pruned per
-// query as SPANN does: past the nearest MinProbes, it stops at the first
-// bucket whose centroid is more than 1+ProbeSlack times farther (squared)
-// than the nearest one. A query near a small cluster reads its few
+// query as SPANN does: past the nearest max(MinProbes, Probes/4), it
+// stops at the first bucket whose centroid is more than 1+ProbeSlack
+// times farther (squared) than the nearest one. A query near a small cluster reads its few
 // buckets; one inside a large cluster, among many nearly equidistant
 // centroids, reads up to Probes. On the bench's 1M clustered vectors,
 // Probes 256 then reads 70 buckets on average for recall@10 0.990, where

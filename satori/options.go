@@ -81,7 +81,8 @@ const (
 )
 
 // MinProbes is how many of the nearest buckets a search reads whatever
-// ProbeSlack prunes (fewer only if Probes is smaller).
+// ProbeSlack prunes (fewer only if Probes is smaller); past 4·MinProbes
+// probes, a search reads at least a quarter of them.
 const MinProbes = 8
 
 // Options configures a database. Dim is required when the directory holds
@@ -108,10 +109,11 @@ type Options struct {
 	// slower search.
 	Probes int
 	// ProbeSlack prunes each query's probes (SPANN's query-aware
-	// pruning): past the nearest MinProbes buckets, a search skips those
-	// whose centroid's squared distance is more than 1+ProbeSlack times
-	// the nearest one's. A query close to a few buckets then reads those,
-	// one inside a large cluster reads up to Probes. 0 means
+	// pruning): past the nearest max(MinProbes, Probes/4) buckets, a
+	// search skips those whose centroid's squared distance is more than
+	// 1+ProbeSlack times the nearest one's. A query close to a few
+	// buckets then reads those, one inside a large cluster reads up to
+	// Probes; raising Probes still raises recall. 0 means
 	// DefaultProbeSlack (0.3); negative reads Probes buckets always. Not
 	// applied with InnerProduct, whose routing scores are not distances.
 	ProbeSlack float64

@@ -261,22 +261,31 @@ func (db *DB) search(ctx context.Context, w *worker, q []float32, k int, opts Se
 	return w.heap.appendSorted(dst), nil
 }
 
-// pruneProbes cuts ps (nearest first) after the first MinProbes at the
-// first bucket farther than (1+slack) times the nearest one's distance:
-// buckets that much farther than the nearest rarely hold a neighbour
-// when the nearest ones are close, and a query among many buckets at
-// nearly the same distance (inside a large cluster) keeps them all.
+// pruneProbes cuts ps (nearest first) at the first bucket farther than
+// (1+slack) times the nearest one's distance, keeping at least the
+// nearest minKept(len(ps)): buckets that much farther than the nearest
+// rarely hold a neighbour when the nearest ones are close, and a query
+// among many buckets at nearly the same distance (inside a large
+// cluster) keeps them all. The floor grows with the probe count so that
+// raising Probes keeps raising recall.
 func (db *DB) pruneProbes(ps []probe, slack float64) []probe {
-	if slack < 0 || db.metric == InnerProduct || len(ps) <= MinProbes {
+	keep := minKept(len(ps))
+	if slack < 0 || db.metric == InnerProduct || len(ps) <= keep {
 		return ps
 	}
 	limit := float32((1 + slack) * float64(ps[0].dist))
-	for i := MinProbes; i < len(ps); i++ {
+	for i := keep; i < len(ps); i++ {
 		if ps[i].dist > limit {
 			return ps[:i]
 		}
 	}
 	return ps
+}
+
+// minKept is how many of n probes pruning always keeps: MinProbes, or a
+// quarter of them when that is more.
+func minKept(n int) int {
+	return min(n, max(MinProbes, n/4))
 }
 
 // refetch reads the vector (id, ver) into w.vec from wherever it is now;
