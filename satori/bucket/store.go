@@ -463,6 +463,7 @@ func (s *Store) Commit(live map[uint32]Entry, meta []byte) error {
 	if uint64(len(meta)) > math.MaxUint32 {
 		return fmt.Errorf("%w: meta of %d bytes", ErrInvalid, len(meta))
 	}
+	s.encBuf = nil // a commit ends a batch of writes: an idle store keeps no buffer
 	s.mu.Lock()
 	cur := s.current.m
 	m := &manifest{seq: cur.seq + 1, nextSeg: s.nextSeg, dim: s.dim, live: make(map[uint32]Entry, len(live)), meta: slices.Clone(meta)}
