@@ -81,8 +81,8 @@ const (
 )
 
 // MinProbes is how many of the nearest buckets a search reads whatever
-// ProbeSlack prunes (fewer only if Probes is smaller); past 4·MinProbes
-// probes, a search reads at least a quarter of them.
+// ProbeSlack prunes (fewer only if Probes is smaller); past 8·MinProbes
+// probes, a search reads at least an eighth of them.
 const MinProbes = 8
 
 // Options configures a database. Dim is required when the directory holds
@@ -109,7 +109,7 @@ type Options struct {
 	// slower search.
 	Probes int
 	// ProbeSlack prunes each query's probes (SPANN's query-aware
-	// pruning): past the nearest max(MinProbes, Probes/4) buckets, a
+	// pruning): past the nearest max(MinProbes, Probes/8) buckets, a
 	// search skips those whose centroid's squared distance is more than
 	// 1+ProbeSlack times the nearest one's. A query close to a few
 	// buckets then reads those, one inside a large cluster reads up to

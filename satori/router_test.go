@@ -100,12 +100,12 @@ func TestPruneProbes(t *testing.T) {
 	if got := (&DB{metric: L2}).pruneProbes(slices.Clone(ps[:5]), 0.01); len(got) != 5 {
 		t.Errorf("fewer probes than MinProbes: kept %d of 5", len(got))
 	}
-	// Past 4·MinProbes probes a quarter of them are kept whatever the slack.
+	// Past 8·MinProbes probes an eighth of them are kept whatever the slack.
 	many := make([]probe, 200)
 	for i := range many {
 		many[i] = probe{id: uint32(i + 1), dist: 1 + float32(i)}
 	}
-	for _, c := range []struct{ n, want int }{{8, 8}, {20, 8}, {32, 8}, {40, 10}, {200, 50}} {
+	for _, c := range []struct{ n, want int }{{8, 8}, {20, 8}, {64, 8}, {80, 10}, {200, 25}} {
 		if got := (&DB{metric: L2}).pruneProbes(slices.Clone(many[:c.n]), 0.3); len(got) != c.want {
 			t.Errorf("%d probes, slack 0.3: kept %d, want %d", c.n, len(got), c.want)
 		}

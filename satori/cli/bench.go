@@ -79,7 +79,7 @@ gives recall@k, queries per second and the p50/p99 latency of one search.`,
 	f.IntVar(&o.nq, "nq", 0, "queries to run (0: 1000 synthetic, all of --queries)")
 	f.IntVar(&o.k, "k", 10, "neighbours per query")
 	f.StringVar(&o.probes, "probes", "4,8,16,32,64", "comma-separated probes to sweep (buckets read at most)")
-	f.Float64Var(&o.slack, "probe-slack", 0, fmt.Sprintf("past the nearest max(%d, probes/4) buckets, skip those more than 1+slack times farther than the nearest (0: the default, %g; -1: read every probe)", satori.MinProbes, satori.DefaultProbeSlack))
+	f.Float64Var(&o.slack, "probe-slack", 0, fmt.Sprintf("past the nearest max(%d, probes/8) buckets, skip those more than 1+slack times farther than the nearest (0: the default, %g; -1: read every probe)", satori.MinProbes, satori.DefaultProbeSlack))
 	f.StringVar(&o.metric, "metric", "l2", "synthetic: l2, cosine or ip")
 	f.IntVar(&o.workers, "workers", 0, "query goroutines (0: GOMAXPROCS)")
 	return cmd
