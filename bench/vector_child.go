@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -196,6 +197,7 @@ func vectorChild(specJSON string, cmds io.Reader, send func(vectorMsg), progress
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(progress, "%s: Go memory after the build: %s\n", e.Name(), goMemory())
 	info := ""
 	if d, ok := e.(vectorDescriber); ok {
 		info = d.Describe()
@@ -246,6 +248,37 @@ func vectorChild(specJSON string, cmds io.Reader, send func(vectorMsg), progress
 		return err
 	}
 	return e.Close()
+}
+
+// goMemory describes where the Go runtime's share of the resident memory
+// is (runtime/metrics), to tell an index's own memory from the runtime's:
+// live objects, free pages the runtime has not returned to the OS,
+// metadata (sized by the peak heap), the allocation profiler and stacks.
+// The C heap of the FAISS sides is not in it.
+func goMemory() string {
+	names := []struct{ label, metric string }{
+		{"objects", "/memory/classes/heap/objects:bytes"},
+		{"unused in spans", "/memory/classes/heap/unused:bytes"},
+		{"free not returned", "/memory/classes/heap/free:bytes"},
+		{"stacks", "/memory/classes/heap/stacks:bytes"},
+		{"span metadata", "/memory/classes/metadata/mspan/inuse:bytes"},
+		{"free span metadata", "/memory/classes/metadata/mspan/free:bytes"},
+		{"other metadata", "/memory/classes/metadata/other:bytes"},
+		{"profiler", "/memory/classes/profiling/buckets:bytes"},
+		{"other", "/memory/classes/other:bytes"},
+	}
+	samples := make([]metrics.Sample, len(names))
+	for i, n := range names {
+		samples[i].Name = n.metric
+	}
+	metrics.Read(samples)
+	parts := make([]string, 0, len(names))
+	for i, n := range names {
+		if samples[i].Value.Kind() == metrics.KindUint64 {
+			parts = append(parts, fmt.Sprintf("%s %.1f MB", n.label, float64(samples[i].Value.Uint64())/(1<<20)))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // readSelfMemory returns this process's VmRSS and VmHWM in bytes.

@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -260,8 +261,9 @@ func TestExactEngine(t *testing.T) {
 // re-executed through TestMain) for two sweeps.
 func TestVectorChild(t *testing.T) {
 	ds := tinyDataset(t, 2000, 8, 30)
+	var progress bytes.Buffer
 	c, err := startVectorChild(context.Background(), vectorChildSpec{Engine: "exact", Dataset: *ds,
-		Dir: t.TempDir(), MinSweep: time.Millisecond, Workers: 2}, &bytes.Buffer{})
+		Dir: t.TempDir(), MinSweep: time.Millisecond, Workers: 2}, &progress)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,6 +281,10 @@ func TestVectorChild(t *testing.T) {
 	}
 	if err := c.close(); err != nil {
 		t.Errorf("close: %v", err)
+	}
+	// After close (the child has exited and its stderr is copied):
+	if !regexp.MustCompile(`Go memory after the build: objects [0-9.]+ MB, .*profiler [0-9.]+ MB`).Match(progress.Bytes()) {
+		t.Errorf("no Go memory breakdown in the child's progress:\n%s", progress.Bytes())
 	}
 	// An unknown engine fails with its reason.
 	if _, err := startVectorChild(context.Background(), vectorChildSpec{Engine: "nope", Dataset: *ds}, io.Discard); err == nil ||
