@@ -355,6 +355,7 @@ type source struct {
 	n          int   // delta entries taken
 	deltaBytes int64 // their accounting
 	members    []member
+	vecs       []float32 // the members' vectors, contiguous in member order
 }
 
 // output is a bucket a job writes: an existing one rewritten or a new one.
@@ -406,6 +407,7 @@ func (db *DB) gather(id uint32, buf *bucket.Bucket) (*source, error) {
 	for i := range d.ids {
 		add(d.ids[i], d.vers[i], d.vecs[i*db.dim:(i+1)*db.dim], d.attrs[i])
 	}
+	src.vecs = vecs
 	return src, nil
 }
 
@@ -439,9 +441,14 @@ func (db *DB) run(j job, buf *bucket.Bucket) (int64, error) {
 // installs the result.
 func (db *DB) split(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
 	n := len(src.members)
-	data := make([]float32, 0, n*db.dim)
-	for _, m := range src.members {
-		data = append(data, m.vec...)
+	// gather laid the members' vectors out contiguously: k-means reads
+	// them in place (it does not write its input) instead of a copy.
+	data := src.vecs
+	if len(data) != n*db.dim {
+		data = make([]float32, 0, n*db.dim)
+		for _, m := range src.members {
+			data = append(data, m.vec...)
+		}
 	}
 	var cents []float32
 	var assign []int32

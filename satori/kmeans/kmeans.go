@@ -91,7 +91,8 @@ func (o Options) Validate() error {
 
 // Train clusters the len(data)/dim vectors of data (flat, row-major) into
 // min(K, N) clusters and returns the centroids (flat, row-major) and each
-// vector's cluster. See the package doc for the method.
+// vector's cluster. data is read, never written. See the package doc for
+// the method.
 func Train(data []float32, dim int, opts Options) (centroids []float32, assign []int32, err error) {
 	return train(data, dim, opts, nil)
 }

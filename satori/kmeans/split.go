@@ -15,7 +15,8 @@ const split2Iters = 10
 // each vector's side (0 or 1). The larger side holds at most
 // max(ceil(N/2), floor(5N/9)) vectors, so with N ≥ 2 both sides are non-empty
 // and the larger is at most 1.25 times the smaller (up to rounding for tiny
-// N). With N == 1 the single vector goes to side 0 and c1 equals c0.
+// N). With N == 1 the single vector goes to side 0 and c1 equals c0. data
+// is read, never written.
 func Split2(data []float32, dim int, seed uint64) (c0, c1 []float32, assign []int8, err error) {
 	n, err := checkData(data, dim)
 	if err != nil {
