@@ -81,9 +81,13 @@ func (m Machine) Write(w io.Writer) {
 
 // parseVmRSS finds "VmRSS:	  16228 kB" in the text of a /proc/<pid>/status
 // file and returns it in bytes.
-func parseVmRSS(status string) (uint64, error) {
+func parseVmRSS(status string) (uint64, error) { return parseStatusKB(status, "VmRSS") }
+
+// parseStatusKB finds the line "key:	  N kB" in the text of a
+// /proc/<pid>/status file and returns N kB in bytes.
+func parseStatusKB(status, key string) (uint64, error) {
 	for _, line := range strings.Split(status, "\n") {
-		v, ok := strings.CutPrefix(line, "VmRSS:")
+		v, ok := strings.CutPrefix(line, key+":")
 		if !ok {
 			continue
 		}
@@ -97,7 +101,7 @@ func parseVmRSS(status string) (uint64, error) {
 		}
 		return kb << 10, nil
 	}
-	return 0, errors.New("no VmRSS line in /proc status")
+	return 0, fmt.Errorf("no %s line in /proc status", key)
 }
 
 // goCommand is the go binary: the one in PATH, else the one of $GOROOT.

@@ -15,7 +15,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -287,22 +286,13 @@ func readSelfMemory() (rss, hwm uint64, err error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("vector child: resident memory: %w", err)
 	}
-	rss, err = parseVmRSS(string(b))
-	if err != nil {
-		return 0, 0, err
+	if rss, err = parseVmRSS(string(b)); err != nil {
+		return 0, 0, fmt.Errorf("vector child: %w", err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			f := strings.Fields(v)
-			if len(f) == 2 && f[1] == "kB" {
-				kb, err := strconv.ParseUint(f[0], 10, 64)
-				if err == nil {
-					return rss, kb << 10, nil
-				}
-			}
-		}
+	if hwm, err = parseStatusKB(string(b), "VmHWM"); err != nil {
+		return 0, 0, fmt.Errorf("vector child: %w", err)
 	}
-	return 0, 0, errors.New("vector child: no VmHWM in /proc/self/status")
+	return rss, hwm, nil
 }
 
 // vectorMaxPasses bounds the repetitions of the query set for one knob.

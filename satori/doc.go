@@ -71,9 +71,9 @@
 // allocates nothing. It probes the nearest Probes buckets, pruned per
 // query as SPANN does: past the nearest max(MinProbes, Probes/8), it
 // stops at the first bucket whose centroid is more than 1+ProbeSlack
-// times farther (squared) than the nearest one. A query near a small cluster reads its few
-// buckets; one inside a large cluster, among many nearly equidistant
-// centroids, reads up to Probes. On the bench's 1M clustered vectors,
+// times farther (squared) than the nearest one. A query near a small
+// cluster reads its few buckets; one inside a large cluster, among many
+// nearly equidistant centroids, reads up to Probes. On the bench's 1M clustered vectors,
 // Probes 256 then reads 82 buckets on average for recall@10 0.992, the
 // same as reading all 256. Per probed bucket it reads the head,
 // computes approximate distances from the u8 codes (x ≈ min + scale·code

@@ -444,12 +444,6 @@ func (db *DB) split(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
 	// gather laid the members' vectors out contiguously: k-means reads
 	// them in place (it does not write its input) instead of a copy.
 	data := src.vecs
-	if len(data) != n*db.dim {
-		data = make([]float32, 0, n*db.dim)
-		for _, m := range src.members {
-			data = append(data, m.vec...)
-		}
-	}
 	var cents []float32
 	var assign []int32
 	if n <= 4*db.opts.MaxBucket {
