@@ -154,6 +154,12 @@ func cacheFileOK(path, magic string, rows, cols int) bool {
 
 // readFloats reads count rows of a vector file from row start.
 func readFloats(path string, start, count int) (out []float32, dim int, err error) {
+	return readFloatsInto(nil, path, start, count)
+}
+
+// readFloatsInto is readFloats decoding into into's memory when it is
+// large enough.
+func readFloatsInto(into []float32, path string, start, count int) (out []float32, dim int, err error) {
 	f, rows, dim, err := openCacheFile(path, vecFileMagic)
 	if err != nil {
 		return nil, 0, err
@@ -165,7 +171,11 @@ func readFloats(path string, start, count int) (out []float32, dim int, err erro
 	if _, err := f.Seek(vecHeaderBytes+int64(start)*int64(dim)*4, io.SeekStart); err != nil {
 		return nil, 0, err
 	}
-	out = make([]float32, count*dim)
+	if cap(into) >= count*dim {
+		out = into[:count*dim]
+	} else {
+		out = make([]float32, count*dim)
+	}
 	buf := make([]byte, 1<<20)
 	br := bufio.NewReaderSize(f, 1<<20)
 	for i := 0; i < len(out); {
@@ -191,13 +201,19 @@ func (d *vectorDataset) ReadBase(start, count int) ([]float32, error) {
 }
 
 // EachBaseChunk calls fn with consecutive chunks of at most chunk base
-// vectors, so an engine can index the set without holding it whole.
+// vectors, so an engine can index the set without holding it whole. The
+// chunks share one buffer: vecs is valid only until fn returns.
 func (d *vectorDataset) EachBaseChunk(chunk int, fn func(start int, vecs []float32) error) error {
+	var buf []float32
 	for start := 0; start < d.N; start += chunk {
-		vecs, err := d.ReadBase(start, min(chunk, d.N-start))
+		vecs, dim, err := readFloatsInto(buf, d.BasePath, start, min(chunk, d.N-start))
+		if err == nil && dim != d.Dim {
+			err = fmt.Errorf("vector: %s: dim %d, want %d", d.BasePath, dim, d.Dim)
+		}
 		if err != nil {
 			return err
 		}
+		buf = vecs
 		if err := fn(start, vecs); err != nil {
 			return err
 		}

@@ -60,7 +60,7 @@ func (e *reefEngine) Build(ctx context.Context, dir string, ds *vectorDataset, p
 	}
 	e.db = db
 	start := time.Now()
-	const chunk = 10_000
+	const chunk = 2_000 // vectors read at a time (the harness's buffer, reused)
 	err = ds.EachBaseChunk(chunk, func(first int, vecs []float32) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -74,8 +74,8 @@ func (e *reefEngine) Build(ctx context.Context, dir string, ds *vectorDataset, p
 				return err
 			}
 		}
-		if (first/chunk)%10 == 9 {
-			fmt.Fprintf(progress, "reef: %d vectors in %.1fs\n", first+len(items), time.Since(start).Seconds())
+		if done := first + len(items); done%100_000 == 0 {
+			fmt.Fprintf(progress, "reef: %d vectors in %.1fs\n", done, time.Since(start).Seconds())
 		}
 		return nil
 	})

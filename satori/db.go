@@ -112,6 +112,7 @@ type DB struct {
 	stop    chan struct{}
 	done    chan struct{}
 	maintMu sync.Mutex // one maintenance round at a time
+	scratch *scratch   // maintenance's reusable memory, under maintMu
 
 	stats counters
 }

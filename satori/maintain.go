@@ -120,7 +120,10 @@ func (db *DB) round(all bool) error {
 	}
 	var written int64
 	ran := false
-	var buf bucket.Bucket
+	if db.scratch == nil {
+		db.scratch = new(scratch)
+	}
+	sc := db.scratch
 	// A round ends when nothing is due, when it wrote roundBytes (one that
 	// flushes everything commits then and goes on), or after a number of
 	// jobs that only a ping-pong of splits and merges could reach.
@@ -156,7 +159,8 @@ func (db *DB) round(all bool) error {
 		if !exists { // merged or split away by an earlier job of the batch
 			continue
 		}
-		n, err := db.run(j, &buf)
+		n, err := db.run(j, sc)
+		sc.done(2 * db.opts.MaxBucket * db.dim)
 		if err != nil {
 			if errors.Is(err, bucket.ErrFailed) {
 				return db.fail(err)
@@ -170,10 +174,67 @@ func (db *DB) round(all bool) error {
 		}
 	}
 	db.rebuildRouterAsync()
+	if !ran || all {
+		// Idle, or everything flushed: hold no scratch memory.
+		db.scratch = nil
+		db.store.ReleaseBuffers()
+	}
 	if !ran && !all {
 		return nil
 	}
 	return db.commit()
+}
+
+// scratch is the memory maintenance reuses from job to job: the bucket
+// read buffer, the bucket being written, and the arenas gather lays the
+// members' vectors out in. A job's members point into its arenas, so they
+// are free again only once the job installed its result (done). The DB
+// keeps one scratch (under maintMu) while rounds find work and drops it
+// when a round finds none or flushed everything, so an idle DB holds
+// none of it: a bulk load would otherwise allocate every bucket it
+// rewrites several times over.
+type scratch struct {
+	read, write bucket.Bucket
+	free, busy  [][]float32 // arenas (len 0) free for the next job, in use by this one
+}
+
+// maxArenas bounds the free arenas kept: a split gathers itself and its
+// neighbours.
+const maxArenas = 2*neighbours + 2
+
+// vecs returns an arena of capacity at least n floats: the smallest free
+// one that fits, or a new one.
+func (s *scratch) vecs(n int) []float32 {
+	best := -1
+	for i, a := range s.free {
+		if cap(a) >= n && (best < 0 || cap(a) < cap(s.free[best])) {
+			best = i
+		}
+	}
+	var a []float32
+	if best >= 0 {
+		a = s.free[best]
+		s.free[best] = s.free[len(s.free)-1]
+		s.free[len(s.free)-1] = nil
+		s.free = s.free[:len(s.free)-1]
+	} else {
+		a = make([]float32, 0, n)
+	}
+	s.busy = append(s.busy, a)
+	return a
+}
+
+// done ends a job: its arenas are free again, except those of more than
+// maxFloats (the first bucket of a bulk load, say) and those past
+// maxArenas, which are dropped.
+func (s *scratch) done(maxFloats int) {
+	for _, a := range s.busy {
+		if cap(a) <= maxFloats && len(s.free) < maxArenas {
+			s.free = append(s.free, a[:0])
+		}
+	}
+	clear(s.busy)
+	s.busy = s.busy[:0]
 }
 
 // rebuildRouterAsync starts a rebuild of the router's graph in the
@@ -369,7 +430,7 @@ type output struct {
 
 // gather reads bucket id and collects its valid entries (disk part and
 // the delta as it is now).
-func (db *DB) gather(id uint32, buf *bucket.Bucket) (*source, error) {
+func (db *DB) gather(id uint32, sc *scratch) (*source, error) {
 	db.mu.RLock()
 	b := db.buckets[id]
 	if b == nil {
@@ -383,6 +444,7 @@ func (db *DB) gather(id uint32, buf *bucket.Bucket) (*source, error) {
 	for _, a := range d.attrs {
 		src.deltaBytes += deltaEntryBytes(db.dim, a)
 	}
+	buf := &sc.read
 	buf.Reset(id, db.dim)
 	if onDisk {
 		if err := db.store.Read(loc, buf); err != nil {
@@ -390,7 +452,8 @@ func (db *DB) gather(id uint32, buf *bucket.Bucket) (*source, error) {
 		}
 	}
 	total := buf.Len() + len(d.ids)
-	vecs := make([]float32, 0, total*db.dim)
+	vecs := sc.vecs(total * db.dim)
+	src.members = make([]member, 0, total)
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	add := func(vid, ver uint64, v []float32, a []byte) {
@@ -412,23 +475,23 @@ func (db *DB) gather(id uint32, buf *bucket.Bucket) (*source, error) {
 }
 
 // run performs one job and returns the bytes it wrote.
-func (db *DB) run(j job, buf *bucket.Bucket) (int64, error) {
+func (db *DB) run(j job, sc *scratch) (int64, error) {
 	wm := db.watermark() // before reading: every later change is at or above it
-	src, err := db.gather(j.bucket, buf)
+	src, err := db.gather(j.bucket, sc)
 	if err != nil {
 		return 0, err
 	}
 	switch {
 	case j.kind == jobMerge:
-		return db.merge(src, wm, buf)
+		return db.merge(src, wm, sc)
 	case j.kind == jobSplit || len(src.members) > db.opts.MaxBucket:
 		if len(src.members) > db.opts.MaxBucket {
-			return db.split(src, wm, buf)
+			return db.split(src, wm, sc)
 		}
 	}
 	// A flush (or a split whose bucket shrank meanwhile): rewrite in place.
 	out := &output{id: src.id, centroid: src.centroid, members: src.members}
-	n, err := db.writeOutputs([]*output{out})
+	n, err := db.writeOutputs([]*output{out}, sc)
 	if err != nil {
 		return 0, err
 	}
@@ -439,7 +502,7 @@ func (db *DB) run(j job, buf *bucket.Bucket) (int64, error) {
 
 // split cuts src in parts, reassigns with the neighbours, writes and
 // installs the result.
-func (db *DB) split(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
+func (db *DB) split(src *source, wm uint64, sc *scratch) (int64, error) {
 	n := len(src.members)
 	// gather laid the members' vectors out contiguously: k-means reads
 	// them in place (it does not write its input) instead of a copy.
@@ -483,7 +546,7 @@ func (db *DB) split(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
 	var nouts []*output
 	moved := 0
 	for _, p := range near {
-		ns, err := db.gather(p.id, buf)
+		ns, err := db.gather(p.id, sc)
 		if err != nil {
 			return 0, err
 		}
@@ -548,7 +611,7 @@ func (db *DB) split(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
 		keepOut = append(keepOut, no)
 	}
 	all := append(slices.Clone(outs), keepOut...)
-	w, err := db.writeOutputs(all)
+	w, err := db.writeOutputs(all, sc)
 	if err != nil {
 		return 0, err
 	}
@@ -573,7 +636,7 @@ func sameMembers(a, b []member) bool {
 }
 
 // merge dissolves src into its nearest neighbours.
-func (db *DB) merge(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
+func (db *DB) merge(src *source, wm uint64, sc *scratch) (int64, error) {
 	var s routeScratch
 	near := db.router.nearest(src.centroid, neighbours, nil, &s, func(id uint32) bool { return id == src.id })
 	if len(near) == 0 {
@@ -582,7 +645,7 @@ func (db *DB) merge(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
 	sources := []*source{src}
 	outs := make([]*output, 0, len(near))
 	for _, p := range near {
-		ns, err := db.gather(p.id, buf)
+		ns, err := db.gather(p.id, sc)
 		if err != nil {
 			return 0, err
 		}
@@ -612,7 +675,7 @@ func (db *DB) merge(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
 		keepSrc = append(keepSrc, sources[1])
 		keepOut = append(keepOut, outs[0])
 	}
-	w, err := db.writeOutputs(keepOut)
+	w, err := db.writeOutputs(keepOut, sc)
 	if err != nil {
 		return 0, err
 	}
@@ -623,15 +686,15 @@ func (db *DB) merge(src *source, wm uint64, buf *bucket.Bucket) (int64, error) {
 }
 
 // writeOutputs writes each output's bucket and records its Loc.
-func (db *DB) writeOutputs(outs []*output) (int64, error) {
-	var b bucket.Bucket
+func (db *DB) writeOutputs(outs []*output, sc *scratch) (int64, error) {
+	b := &sc.write
 	var n int64
 	for _, o := range outs {
 		b.Reset(o.id, db.dim)
 		for _, m := range o.members {
 			b.Append(m.id, m.ver, m.vec, m.attrs)
 		}
-		loc, err := db.store.Write(&b)
+		loc, err := db.store.Write(b)
 		if err != nil {
 			return n, fmt.Errorf("satori: maintenance: write bucket %d: %w", o.id, err)
 		}

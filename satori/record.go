@@ -34,6 +34,10 @@ type record struct {
 	attrs []byte
 }
 
+// putBytes is the encoded size of a put of dim floats and attrs bytes of
+// attributes (appendPut).
+func putBytes(dim, attrs int) int { return 1 + 8 + 8 + 4 + 4*dim + 4 + attrs }
+
 func appendPut(dst []byte, lsn, id uint64, vec []float32, attrs []byte) []byte {
 	dst = append(dst, recPut)
 	dst = binary.LittleEndian.AppendUint64(dst, lsn)

@@ -174,20 +174,30 @@ const routeChunk = 64
 // logPuts logs ps with LSNs first, first+1, …, one frame per
 // maxBatchBytes.
 func (db *DB) logPuts(ps []prepared, first uint64) error {
-	var recs [][]byte
-	size := 0
-	for i, p := range ps {
-		r := appendPut(nil, first+uint64(i), p.id, p.vec, p.attrs)
-		if size+len(r) > maxBatchBytes && len(recs) > 0 {
-			if err := db.wal.append(recs, first+uint64(i)-1); err != nil {
-				return err
+	for lo := 0; lo < len(ps); {
+		// The records of one log batch (at most maxBatchBytes, or one
+		// record) are encoded into one buffer of their exact size.
+		size, hi := 0, lo
+		for ; hi < len(ps); hi++ {
+			n := putBytes(len(ps[hi].vec), len(ps[hi].attrs))
+			if size+n > maxBatchBytes && hi > lo {
+				break
 			}
-			recs, size = recs[:0], 0
+			size += n
 		}
-		recs = append(recs, r)
-		size += len(r)
+		buf := make([]byte, 0, size)
+		recs := make([][]byte, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			start := len(buf)
+			buf = appendPut(buf, first+uint64(i), ps[i].id, ps[i].vec, ps[i].attrs)
+			recs = append(recs, buf[start:len(buf):len(buf)])
+		}
+		if err := db.wal.append(recs, first+uint64(hi)-1); err != nil {
+			return err
+		}
+		lo = hi
 	}
-	return db.wal.append(recs, first+uint64(len(ps))-1)
+	return nil
 }
 
 // Delete removes id; an absent id gives ErrNotFound. When Delete returns

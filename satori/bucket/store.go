@@ -344,8 +344,18 @@ func (s *Store) checkWritableLocked() error {
 	return nil
 }
 
-// maxKeptEncBuf is the largest encoding buffer Write keeps for reuse.
-const maxKeptEncBuf = 2 << 20
+// maxKeptEncBuf is the largest encoding buffer Write keeps for reuse
+// (until ReleaseBuffers).
+const maxKeptEncBuf = 16 << 20
+
+// ReleaseBuffers drops the encoding buffer Write keeps between writes, for
+// a caller going idle: a busy writer reuses it across Writes and Commits,
+// an idle store should hold no memory for writing.
+func (s *Store) ReleaseBuffers() {
+	s.writeMu.Lock()
+	s.encBuf = nil
+	s.writeMu.Unlock()
+}
 
 // Dim returns the vector dimension of the store.
 func (s *Store) Dim() int { return s.dim }
@@ -463,7 +473,6 @@ func (s *Store) Commit(live map[uint32]Entry, meta []byte) error {
 	if uint64(len(meta)) > math.MaxUint32 {
 		return fmt.Errorf("%w: meta of %d bytes", ErrInvalid, len(meta))
 	}
-	s.encBuf = nil // a commit ends a batch of writes: an idle store keeps no buffer
 	s.mu.Lock()
 	cur := s.current.m
 	m := &manifest{seq: cur.seq + 1, nextSeg: s.nextSeg, dim: s.dim, live: make(map[uint32]Entry, len(live)), meta: slices.Clone(meta)}
