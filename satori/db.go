@@ -150,41 +150,6 @@ func (b *bstate) entries() int { return b.diskCount + b.delta.len() }
 // live returns the number of valid entries.
 func (b *bstate) live() int { return b.entries() - b.stale }
 
-// delta is a bucket's acknowledged vectors not yet written to disk. It
-// only grows; a reader's copy of the slice headers stays valid while
-// writers append, and maintenance replaces the whole delta rather than
-// editing it.
-type delta struct {
-	ids   []uint64
-	vers  []uint64
-	vecs  []float32
-	attrs [][]byte // nil entries for vectors without attributes
-}
-
-func (d *delta) len() int { return len(d.ids) }
-
-func (d *delta) add(id, ver uint64, vec []float32, attrs []byte) {
-	d.ids = append(d.ids, id)
-	d.vers = append(d.vers, ver)
-	d.vecs = append(d.vecs, vec...)
-	d.attrs = append(d.attrs, attrs)
-}
-
-// prefix returns the first n entries (sharing memory).
-func (d *delta) prefix(n, dim int) delta {
-	return delta{ids: d.ids[:n:n], vers: d.vers[:n:n], vecs: d.vecs[: n*dim : n*dim], attrs: d.attrs[:n:n]}
-}
-
-// tail returns a fresh copy of the entries from n on.
-func (d *delta) tail(n, dim int) delta {
-	return delta{
-		ids:   slices.Clone(d.ids[n:]),
-		vers:  slices.Clone(d.vers[n:]),
-		vecs:  slices.Clone(d.vecs[n*dim:]),
-		attrs: slices.Clone(d.attrs[n:]),
-	}
-}
-
 func deltaEntryBytes(dim int, attrs []byte) int64 { return int64(dim*4 + 16 + 24 + len(attrs)) }
 
 // counters are the maintenance statistics reported by Stats.

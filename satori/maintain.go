@@ -468,7 +468,7 @@ func (db *DB) gather(id uint32, sc *scratch) (*source, error) {
 		add(buf.IDs[i], buf.Versions[i], buf.Vector(i), buf.Attrs(i))
 	}
 	for i := range d.ids {
-		add(d.ids[i], d.vers[i], d.vecs[i*db.dim:(i+1)*db.dim], d.attrs[i])
+		add(d.ids[i], d.vers[i], d.vec(i, db.dim), d.attrs[i])
 	}
 	src.vecs = vecs
 	return src, nil
@@ -765,7 +765,7 @@ func (db *DB) install(sources []*source, removed []uint32, outs []*output, wm ui
 	for k, d := range orphans {
 		from := orphanFrom[k]
 		for j, id := range d.ids {
-			v := d.vecs[j*db.dim : (j+1)*db.dim]
+			v := d.vec(j, db.dim)
 			best, bd := 0, db.router.distance(v, outs[0].centroid)
 			for i := 1; i < len(outs); i++ {
 				if dd := db.router.distance(v, outs[i].centroid); dd < bd {

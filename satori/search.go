@@ -310,7 +310,7 @@ func (db *DB) refetch(w *worker, id, ver uint64) (bool, error) {
 		db.mu.RUnlock()
 		for i := len(d.ids) - 1; i >= 0; i-- {
 			if d.ids[i] == id && d.vers[i] == ver {
-				copy(w.vec, d.vecs[i*db.dim:])
+				copy(w.vec, d.vec(i, db.dim))
 				return true, nil
 			}
 		}
@@ -454,16 +454,21 @@ func (db *DB) scanDelta(w *worker, bid uint32, d delta, filter *attr.Filter) boo
 		w.dists = make([]float32, n)
 	}
 	dists := w.dists[:n]
+	for k := range numBlocks(n, db.dim) {
+		first, vecs := d.block(k, n, db.dim)
+		out := dists[first : first+len(vecs)/db.dim]
+		if db.metric == L2 {
+			vecmath.L2SquaredBatch(w.query, vecs, out)
+		} else {
+			vecmath.DotBatch(w.query, vecs, out)
+		}
+	}
 	switch db.metric {
-	case L2:
-		vecmath.L2SquaredBatch(w.query, d.vecs, dists)
 	case Cosine:
-		vecmath.DotBatch(w.query, d.vecs, dists)
 		for i := range dists {
 			dists[i] = 1 - dists[i]
 		}
 	case InnerProduct:
-		vecmath.DotBatch(w.query, d.vecs, dists)
 		for i := range dists {
 			dists[i] = -dists[i]
 		}

@@ -250,7 +250,7 @@ func (db *DB) Get(id uint64) (Item, error) {
 		db.mu.RUnlock()
 		for i := len(d.ids) - 1; i >= 0; i-- {
 			if d.ids[i] == id && d.vers[i] == s.version {
-				return db.item(id, d.vecs[i*db.dim:(i+1)*db.dim], d.attrs[i])
+				return db.item(id, d.vec(i, db.dim), d.attrs[i])
 			}
 		}
 		if !onDisk {
