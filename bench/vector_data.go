@@ -193,7 +193,13 @@ func readFloatsInto(into []float32, path string, start, count int) (out []float3
 
 // ReadBase returns base vectors [start, start+count).
 func (d *vectorDataset) ReadBase(start, count int) ([]float32, error) {
-	out, dim, err := readFloats(d.BasePath, start, count)
+	return d.readBaseInto(nil, start, count)
+}
+
+// readBaseInto is ReadBase decoding into into's memory when it is large
+// enough.
+func (d *vectorDataset) readBaseInto(into []float32, start, count int) ([]float32, error) {
+	out, dim, err := readFloatsInto(into, d.BasePath, start, count)
 	if err == nil && dim != d.Dim {
 		err = fmt.Errorf("vector: %s: dim %d, want %d", d.BasePath, dim, d.Dim)
 	}
@@ -206,10 +212,7 @@ func (d *vectorDataset) ReadBase(start, count int) ([]float32, error) {
 func (d *vectorDataset) EachBaseChunk(chunk int, fn func(start int, vecs []float32) error) error {
 	var buf []float32
 	for start := 0; start < d.N; start += chunk {
-		vecs, dim, err := readFloatsInto(buf, d.BasePath, start, min(chunk, d.N-start))
-		if err == nil && dim != d.Dim {
-			err = fmt.Errorf("vector: %s: dim %d, want %d", d.BasePath, dim, d.Dim)
-		}
+		vecs, err := d.readBaseInto(buf, start, min(chunk, d.N-start))
 		if err != nil {
 			return err
 		}

@@ -56,10 +56,10 @@ func locate(i, max int) (k, j int) {
 func (d *delta) len() int { return len(d.ids) }
 
 func (d *delta) add(id, ver uint64, vec []float32, attrs []byte) {
-	dim := len(vec)
-	k, j := locate(len(d.ids), deltaBlockEntries(dim))
+	dim, max := len(vec), deltaBlockEntries(len(vec))
+	k, j := locate(len(d.ids), max)
 	if k == len(d.blocks) {
-		_, size := blockStart(k, deltaBlockEntries(dim))
+		_, size := blockStart(k, max)
 		d.blocks = append(d.blocks, make([]float32, size*dim))
 	}
 	copy(d.blocks[k][j*dim:(j+1)*dim], vec)
